@@ -1,0 +1,76 @@
+#pragma once
+// IPv6 and link-layer address value types (RFC 4291) and the derivations the
+// stack needs: EUI-64 interface identifiers, solicited-node groups and the
+// Ethernet mapping of IPv6 multicast (RFC 2464 §7).
+#include <array>
+#include <compare>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace umi {
+
+struct mac_addr {
+  std::array<std::uint8_t, 6> b{};
+
+  static std::optional<mac_addr> parse(std::string_view s);  // "0:1:2:a:bb:cc"
+  // KAME/BSD form: "%x:%x:%x:%x:%x:%x" without zero padding.
+  std::string to_string() const;
+  // Zero-padded form "02:00:00:00:00:01".
+  std::string to_padded_string() const;
+  bool is_multicast() const noexcept { return (b[0] & 1) != 0; }
+  bool is_broadcast() const noexcept {
+    return b == std::array<std::uint8_t, 6>{0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+  }
+  bool is_zero() const noexcept { return b == std::array<std::uint8_t, 6>{}; }
+  auto operator<=>(const mac_addr&) const = default;
+};
+
+struct ip6_addr {
+  std::array<std::uint8_t, 16> b{};
+
+  static std::optional<ip6_addr> parse(std::string_view s);  // numeric only, no zone
+  std::string to_string() const;                             // RFC 5952 (inet_ntop)
+
+  bool is_unspecified() const noexcept { return b == std::array<std::uint8_t, 16>{}; }
+  bool is_loopback() const noexcept;
+  bool is_multicast() const noexcept { return b[0] == 0xff; }
+  bool is_link_local() const noexcept { return b[0] == 0xfe && (b[1] & 0xc0) == 0x80; }
+  bool is_site_local() const noexcept { return b[0] == 0xfe && (b[1] & 0xc0) == 0xc0; }
+  // Multicast scope (RFC 4291 §2.7): low nibble of the second byte.
+  std::uint8_t multicast_scope() const noexcept { return b[1] & 0x0f; }
+  bool is_link_scope() const noexcept {  // link-local unicast or ff02::/16 style
+    return is_link_local() || (is_multicast() && multicast_scope() <= 2);
+  }
+  bool is_solicited_node() const noexcept;
+  // RFC 4291 §2.7.1 solicited-node group ff02::1:ffXX:XXXX for this address.
+  ip6_addr solicited_node() const noexcept;
+  bool matches_prefix(const ip6_addr& prefix, unsigned plen) const noexcept;
+  ip6_addr masked(unsigned plen) const noexcept;
+  // Ethernet destination for an IPv6 multicast address: 33:33 + low 32 bits.
+  mac_addr multicast_mac() const noexcept;
+
+  auto operator<=>(const ip6_addr&) const = default;
+};
+
+namespace ip6 {
+inline constexpr ip6_addr all_nodes{{0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}};
+inline constexpr ip6_addr all_routers{{0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2}};
+inline constexpr ip6_addr node_local_all_nodes{
+    {0xff, 0x01, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}};
+}  // namespace ip6
+
+// RFC 4291 App. A: modified EUI-64 interface identifier from a 48-bit MAC
+// (insert ff:fe in the middle, invert the universal/local bit).
+std::array<std::uint8_t, 8> eui64_from_mac(const mac_addr& mac) noexcept;
+// fe80::/64 + EUI-64.
+ip6_addr link_local_from_mac(const mac_addr& mac) noexcept;
+// KAME last resort when no EUI-64 source exists: the interface identifier is
+// the first 8 bytes of MD5(hostname) with the universal/local bit cleared
+// (in6_ifattach.c get_hostid_ifid). Implemented with OpenSSL's MD5.
+std::array<std::uint8_t, 8> ifid_from_hostname(std::string_view hostname);
+// prefix (first plen bits, plen <= 64) + interface identifier.
+ip6_addr make_addr(const ip6_addr& prefix, const std::array<std::uint8_t, 8>& ifid) noexcept;
+
+}  // namespace umi

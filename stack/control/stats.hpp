@@ -1,0 +1,121 @@
+#pragma once
+// The one table of counters the router keeps, with the KAME `netstat -s`
+// wording for each. The daemon counts into these slots (per worker for the
+// data path, in the node for the control thread); the stats request returns
+// them by name; `netstat -s` prints them with the same table, so wording and
+// counting can never drift apart.
+#include <array>
+#include <cstdint>
+#include <string_view>
+
+namespace umi::stats {
+
+// X(id, netstat text). Text is a printf format taking one unsigned long long.
+#define UMI_IP6_STATS(X)                                                              \
+  X(total, "%llu total packets received")                                             \
+  X(toosmall, "%llu with size smaller than minimum")                                  \
+  X(tooshort, "%llu with data size < data length")                                    \
+  X(badoptions, "%llu with bad options")                                              \
+  X(badvers, "%llu with incorrect version number")                                    \
+  X(fragments, "%llu fragments received")                                             \
+  X(delivered, "%llu packets for this host")                                          \
+  X(forward, "%llu packets forwarded")                                                \
+  X(cantforward, "%llu packets not forwardable")                                      \
+  X(localout, "%llu packets sent from this host")                                     \
+  X(odropped, "%llu output packets dropped due to no bufs, etc.")                     \
+  X(noroute, "%llu output packets discarded due to no route")                         \
+  X(badscope, "%llu packets that violated scope rules")                               \
+  X(notmember, "%llu multicast packets which we don't join")                          \
+  X(toomanyhdr, "%llu packets discarded due to too may headers")                      \
+  X(badsrc, "%llu packets with an invalid source address")                            \
+  X(nxthdr_unknown, "%llu packets with an unknown next header")
+
+#define UMI_ICMP6_STATS(X)                                                            \
+  X(error, "%llu calls to icmp6_error")                                               \
+  X(canterror, "%llu errors not generated because old message was icmp error")       \
+  X(toofreq, "%llu errors not generated because rate limitation")                     \
+  X(badcode, "%llu messages with bad code fields")                                    \
+  X(tooshort, "%llu messages < minimum length")                                       \
+  X(checksum, "%llu bad checksums")                                                   \
+  X(badlen, "%llu messages with bad length")                                          \
+  X(reflect, "%llu message responses generated")                                      \
+  X(nd_badhlim, "%llu neighbor discovery messages with hop limit != 255")             \
+  X(nd_badopt, "%llu neighbor discovery messages with bad options")                   \
+  X(nd_invalid, "%llu invalid neighbor discovery messages")                           \
+  X(nd_cache_full, "%llu neighbor cache entries refused because the cache is full")   \
+  X(nd_queue_drop, "%llu packets dropped awaiting address resolution")                \
+  X(dad_duplicated, "%llu addresses found duplicated by DAD")
+
+// ICMPv6 type names of the KAME input/output histograms (netstat/inet6.c).
+constexpr std::string_view icmp6_type_name(unsigned type) {
+  switch (type) {
+    case 1: return "destination unreachable";
+    case 2: return "packet too big";
+    case 3: return "time exceed";
+    case 4: return "parameter problem";
+    case 128: return "echo";
+    case 129: return "echo reply";
+    case 130: return "multicast listener query";
+    case 131: return "multicast listener report";
+    case 132: return "multicast listener done";
+    case 133: return "router solicitation";
+    case 134: return "router advertisement";
+    case 135: return "neighbor solicitation";
+    case 136: return "neighbor advertisement";
+    case 137: return "redirect";
+    case 138: return "router renumbering";
+    case 139: return "node information request";
+    case 140: return "node information reply";
+    default: return "";
+  }
+}
+
+// Upper-layer protocol names of the ip6 input histogram.
+constexpr std::string_view ip6_proto_name(unsigned proto) {
+  switch (proto) {
+    case 0: return "hop by hop";
+    case 4: return "IP";
+    case 6: return "TCP";
+    case 17: return "UDP";
+    case 41: return "IP6";
+    case 43: return "routing";
+    case 44: return "fragment";
+    case 50: return "ESP";
+    case 51: return "AH";
+    case 58: return "ICMP6";
+    case 59: return "no next header";
+    case 60: return "destination option";
+    default: return "";
+  }
+}
+
+enum class ip6 : std::uint8_t {
+#define UMI_X(id, text) id,
+  UMI_IP6_STATS(UMI_X)
+#undef UMI_X
+      count_
+};
+enum class icmp6 : std::uint8_t {
+#define UMI_X(id, text) id,
+  UMI_ICMP6_STATS(UMI_X)
+#undef UMI_X
+      count_
+};
+
+struct stat_desc {
+  std::string_view name;
+  std::string_view text;
+};
+
+inline constexpr std::array ip6_desc{
+#define UMI_X(id, text) stat_desc{#id, text},
+    UMI_IP6_STATS(UMI_X)
+#undef UMI_X
+};
+inline constexpr std::array icmp6_desc{
+#define UMI_X(id, text) stat_desc{#id, text},
+    UMI_ICMP6_STATS(UMI_X)
+#undef UMI_X
+};
+
+}  // namespace umi::stats

@@ -1,0 +1,50 @@
+#pragma once
+// RFC 1071 Internet checksum, and the IPv6 upper-layer pseudo-header sum
+// (RFC 8200 §8.1).
+#include <cstdint>
+
+#include "stack/base/addr.hpp"
+#include "stack/base/bytes.hpp"
+
+namespace umi::wire {
+
+// One's-complement sum of 16-bit big-endian words, not folded or inverted.
+constexpr std::uint32_t sum16(bytes data, std::uint32_t acc = 0) noexcept {
+  std::size_t i = 0;
+  for (; i + 1 < data.size(); i += 2) acc += load_be16(&data[i]);
+  if (i < data.size()) acc += static_cast<std::uint32_t>(data[i]) << 8;
+  return acc;
+}
+
+constexpr std::uint16_t fold(std::uint32_t acc) noexcept {
+  while (acc >> 16) acc = (acc & 0xffff) + (acc >> 16);
+  return static_cast<std::uint16_t>(acc);
+}
+
+inline std::uint32_t pseudo_header_sum(const ip6_addr& src, const ip6_addr& dst,
+                                       std::uint32_t upper_len, std::uint8_t next_header) noexcept {
+  std::uint32_t acc = sum16(bytes(src.b), 0);
+  acc = sum16(bytes(dst.b), acc);
+  acc += upper_len >> 16;
+  acc += upper_len & 0xffff;
+  acc += next_header;
+  return acc;
+}
+
+// Checksum field value for an upper-layer message whose checksum field is zero.
+inline std::uint16_t upper_checksum(const ip6_addr& src, const ip6_addr& dst,
+                                    std::uint8_t next_header, bytes msg) noexcept {
+  std::uint16_t c = static_cast<std::uint16_t>(
+      ~fold(sum16(msg, pseudo_header_sum(src, dst, static_cast<std::uint32_t>(msg.size()),
+                                         next_header))));
+  return c;
+}
+
+// True when a received message (checksum field included) sums correctly.
+inline bool upper_checksum_ok(const ip6_addr& src, const ip6_addr& dst, std::uint8_t next_header,
+                              bytes msg) noexcept {
+  return fold(sum16(msg, pseudo_header_sum(src, dst, static_cast<std::uint32_t>(msg.size()),
+                                           next_header))) == 0xffff;
+}
+
+}  // namespace umi::wire
