@@ -1,0 +1,542 @@
+#include "stack/control/service.hpp"
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+
+namespace umi::control {
+
+namespace json = boost::json;
+namespace asio = boost::asio;
+using local_stream = asio::local::stream_protocol;
+
+namespace {
+
+json::object error_reply(std::int64_t id, std::string_view code, std::string_view message) {
+  return {{"id", id}, {"ok", false}, {"error", {{"code", code}, {"message", message}}}};
+}
+
+json::object ok_reply(std::int64_t id, json::value result) {
+  return {{"id", id}, {"ok", true}, {"result", std::move(result)}};
+}
+
+struct op_error {
+  std::string code;
+  std::string message;
+};
+
+// Argument helpers that throw op_error (caught in handle()).
+std::string arg_str(const json::object& a, std::string_view key, bool required = true) {
+  auto it = a.find(key);
+  if (it == a.end() || it->value().is_null()) {
+    if (required) throw op_error{"bad_request", "missing argument '" + std::string(key) + "'"};
+    return {};
+  }
+  if (!it->value().is_string())
+    throw op_error{"bad_request", "argument '" + std::string(key) + "' must be a string"};
+  return std::string(it->value().as_string());
+}
+
+std::optional<std::int64_t> arg_int(const json::object& a, std::string_view key) {
+  auto it = a.find(key);
+  if (it == a.end() || it->value().is_null()) return std::nullopt;
+  if (!it->value().is_int64() && !it->value().is_uint64())
+    throw op_error{"bad_request", "argument '" + std::string(key) + "' must be an integer"};
+  return it->value().to_number<std::int64_t>();
+}
+
+bool arg_bool(const json::object& a, std::string_view key, bool dflt) {
+  auto it = a.find(key);
+  if (it == a.end() || it->value().is_null()) return dflt;
+  if (!it->value().is_bool())
+    throw op_error{"bad_request", "argument '" + std::string(key) + "' must be a boolean"};
+  return it->value().as_bool();
+}
+
+template <class T>
+T check(node::node_result<T> r) {
+  if (!r) throw op_error{node::errc_name(r.error().code), r.error().message};
+  return std::move(r.value());
+}
+
+std::string media_name(std::uint32_t mbps) {
+  switch (mbps) {
+    case 10: return "10baseT";
+    case 100: return "100baseTX";
+    case 1000: return "1000baseT";
+    case 2500: return "2500baseT";
+    case 10000: return "10GbaseT";
+    case 25000: return "25GbaseCR";
+    case 40000: return "40GbaseCR4";
+    case 100000: return "100GbaseCR4";
+    default: return "autoselect";
+  }
+}
+
+// BSD IFF_* bits as KAME ifconfig prints them.
+constexpr unsigned iff_up = 0x1, iff_broadcast = 0x2, iff_running = 0x40, iff_simplex = 0x800,
+                   iff_multicast = 0x8000;
+
+json::object render_interface(const node::node& n, const node::interface& i) {
+  unsigned flags = iff_broadcast | iff_simplex | iff_multicast;
+  if (i.up) flags |= iff_up;
+  if (i.up && i.link) flags |= iff_running;
+  json::array inet6;
+  for (const auto& a : i.addrs) {
+    json::array f;
+    if (a.anycast) f.emplace_back("anycast");
+    if (a.tentative) f.emplace_back("tentative");
+    if (a.duplicated) f.emplace_back("duplicated");
+    if (a.deprecated) f.emplace_back("deprecated");
+    if (a.autoconf) f.emplace_back("autoconf");
+    inet6.push_back(json::object{{"addr", a.addr.to_string()},
+                                 {"prefixlen", a.plen},
+                                 {"scopeid", a.addr.is_link_local() ? i.index : 0u},
+                                 {"flags", std::move(f)},
+                                 {"pltime", nullptr},
+                                 {"vltime", nullptr}});
+  }
+  (void)n;
+  return {{"name", i.name},
+          {"index", i.index},
+          {"flags", flags},
+          {"mtu", i.mtu},
+          {"ether", i.mac.to_padded_string()},
+          {"media", media_name(i.speed_mbps)},
+          {"status", i.link ? "active" : "no carrier"},
+          {"inet6", std::move(inet6)},
+          {"inet", json::array{}}};
+}
+
+json::object render_neighbor(node::node& n, const nd::neighbor& e) {
+  const node::interface* ifp = n.interface_by_index(e.ifindex);
+  json::value expire = nullptr;
+  if (!e.permanent) {
+    const auto left = std::chrono::duration_cast<std::chrono::seconds>(e.expire - n.now()).count();
+    // STALE entries report "expired" (0), as KAME's ndp shows them.
+    expire = e.state == nd::nud_state::stale ? 0 : std::max<std::int64_t>(left, 0);
+  }
+  return {{"addr", e.addr.to_string()},
+          {"ifname", ifp ? ifp->name : "?"},
+          {"scopeid", e.addr.is_link_local() ? e.ifindex : 0u},
+          {"lladdr", e.lladdr ? json::value(e.lladdr->to_padded_string()) : json::value(nullptr)},
+          {"state", nd::state_name(e.state)},
+          {"expire", expire},
+          {"router", e.router},
+          {"probes", e.probes},
+          {"static", e.is_static}};
+}
+
+std::string to_hex(const std::vector<std::uint8_t>& v) {
+  std::string s;
+  s.reserve(v.size() * 2);
+  char buf[3];
+  for (auto b : v) {
+    std::snprintf(buf, sizeof buf, "%02x", b);
+    s += buf;
+  }
+  return s;
+}
+
+std::optional<std::vector<std::uint8_t>> from_hex(std::string_view s) {
+  if (s.size() % 2 != 0) return std::nullopt;
+  std::vector<std::uint8_t> out;
+  out.reserve(s.size() / 2);
+  auto nib = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  for (std::size_t i = 0; i < s.size(); i += 2) {
+    int h = nib(s[i]), l = nib(s[i + 1]);
+    if (h < 0 || l < 0) return std::nullopt;
+    out.push_back(static_cast<std::uint8_t>(h * 16 + l));
+  }
+  return out;
+}
+
+}  // namespace
+
+result<scoped_addr, std::string> parse_scoped(node::node& n, std::string_view text) {
+  scoped_addr s;
+  std::string_view a = text;
+  if (auto pct = text.find('%'); pct != std::string_view::npos) {
+    a = text.substr(0, pct);
+    const std::string zone(text.substr(pct + 1));
+    node::interface* ifp = n.find_interface(zone);
+    if (ifp == nullptr) return unexpected{"interface " + zone + " does not exist"};
+    s.ifindex = ifp->index;
+  }
+  auto parsed = ip6_addr::parse(a);
+  if (!parsed) return unexpected{std::string(text) + ": invalid IPv6 address"};
+  s.addr = *parsed;
+  return s;
+}
+
+control_service::control_service(asio::io_context& io, node::node& n, std::string socket_path,
+                                 service_hooks hooks)
+    : io_(io), node_(n), path_(std::move(socket_path)), hooks_(std::move(hooks)) {}
+
+control_service::~control_service() { close(); }
+
+result<void, std::string> control_service::listen() {
+  std::error_code ec;
+  std::filesystem::create_directories(std::filesystem::path(path_).parent_path(), ec);
+  if (std::filesystem::exists(path_, ec)) {
+    // Someone answering there means another daemon owns this socket.
+    local_stream::socket probe(io_);
+    boost::system::error_code bec;
+    probe.connect(local_stream::endpoint(path_), bec);
+    if (!bec) return unexpected{"another umigamed is already listening on " + path_};
+    std::filesystem::remove(path_, ec);
+  }
+  try {
+    acceptor_ = std::make_unique<local_stream::acceptor>(io_, local_stream::endpoint(path_));
+  } catch (const boost::system::system_error& e) {
+    return unexpected{"cannot listen on " + path_ + ": " + e.code().message()};
+  }
+  // Anyone may connect (read-only requests are open); changes check the uid.
+  ::chmod(path_.c_str(), 0666);
+  accept();
+  return ok;
+}
+
+void control_service::close() {
+  if (acceptor_) {
+    boost::system::error_code ec;
+    acceptor_->close(ec);
+    acceptor_.reset();
+    std::error_code fec;
+    std::filesystem::remove(path_, fec);
+  }
+  for (auto& s : std::set<std::shared_ptr<session>>(sessions_)) s->close();
+  sessions_.clear();
+}
+
+void control_service::accept() {
+  acceptor_->async_accept([this](boost::system::error_code ec, local_stream::socket sock) {
+    if (ec) return;  // acceptor closed
+    auto s = std::make_shared<session>(*this, std::move(sock));
+    sessions_.insert(s);
+    s->start();
+    accept();
+  });
+}
+
+void control_service::forget(session* s) {
+  for (auto it = sessions_.begin(); it != sessions_.end(); ++it) {
+    if (it->get() == s) {
+      sessions_.erase(it);
+      return;
+    }
+  }
+}
+
+void control_service::on_echo(const node::echo_event& ev) {
+  const node::interface* ifp = node_.interface_by_index(ev.ifindex);
+  for (const auto& s : sessions_) {
+    auto it = s->ping_listeners.find(ev.ident);
+    if (it == s->ping_listeners.end()) continue;
+    s->send({{"id", it->second},
+             {"event", "echo_reply"},
+             {"data",
+              {{"from", ev.from.to_string()},
+               {"ifname", ifp ? ifp->name : ""},
+               {"scopeid", ev.from.is_link_local() ? ev.ifindex : 0u},
+               {"to", ev.to.to_string()},
+               {"seq", ev.seq},
+               {"hlim", ev.hlim},
+               {"len", ev.len},
+               {"payload_hex", to_hex(ev.payload)}}}});
+  }
+}
+
+void control_service::on_icmp_error(const node::icmp_error_event& ev) {
+  for (const auto& s : sessions_) {
+    auto it = s->ping_listeners.find(ev.ident);
+    if (it == s->ping_listeners.end()) continue;
+    s->send({{"id", it->second},
+             {"event", "icmp6_error"},
+             {"data",
+              {{"from", ev.from.to_string()},
+               {"type", ev.type},
+               {"code", ev.code},
+               {"seq", ev.seq},
+               {"mtu", ev.mtu}}}});
+  }
+}
+
+json::value control_service::op_interfaces(const json::object& args) {
+  json::array out;
+  const std::string name = arg_str(args, "name", false);
+  if (!name.empty()) {
+    node::interface* ifp = node_.find_interface(name);
+    if (ifp == nullptr) throw op_error{"ENXIO", "interface " + name + " does not exist"};
+    out.push_back(render_interface(node_, *ifp));
+  } else {
+    for (const auto& i : node_.interfaces()) out.push_back(render_interface(node_, i));
+  }
+  return json::object{{"interfaces", std::move(out)}};
+}
+
+json::object control_service::handle(session* s, unsigned uid, const json::object& req) {
+  std::int64_t id = 0;
+  if (auto it = req.find("id"); it != req.end() && (it->value().is_int64() || it->value().is_uint64()))
+    id = it->value().to_number<std::int64_t>();
+  auto op_it = req.find("op");
+  if (op_it == req.end() || !op_it->value().is_string())
+    return error_reply(id, "bad_request", "request without an op");
+  const std::string op(op_it->value().as_string());
+  static const json::object empty;
+  const json::object* args = &empty;
+  if (auto it = req.find("args"); it != req.end()) {
+    if (!it->value().is_object()) return error_reply(id, "bad_request", "args must be an object");
+    args = &it->value().as_object();
+  }
+  const bool greeted = s == nullptr || s->greeted;
+  if (op != "hello" && !greeted)
+    return error_reply(id, "version", "the first request must be hello");
+
+  static const std::set<std::string> read_only{"hello",     "interfaces",  "neighbors",
+                                               "stats",     "ping6_listen", "ping6_send"};
+  if (!read_only.count(op) && uid != 0) return error_reply(id, "EPERM", "permission denied");
+
+  try {
+    const json::object& a = *args;
+    if (op == "hello") {
+      auto v = arg_int(a, "version");
+      if (!v || *v != protocol_version)
+        return error_reply(id, "version",
+                           "protocol version mismatch: umigamed speaks version " +
+                               std::to_string(protocol_version));
+      if (s) s->greeted = true;
+      return ok_reply(id, json::object{{"version", protocol_version},
+                                       {"daemon", "umigamed"},
+                                       {"daemon_version", "0.1.0"},
+                                       {"hostname", node_.config().hostname}});
+    }
+    if (op == "interfaces") return ok_reply(id, op_interfaces(a));
+    if (op == "interface_set") {
+      check(node_.set_up(arg_str(a, "name"), arg_bool(a, "up", true)));
+      return ok_reply(id, json::object{});
+    }
+    if (op == "addr_add" || op == "addr_del") {
+      const std::string name = arg_str(a, "name");
+      node::interface* ifp = node_.find_interface(name);
+      if (ifp == nullptr) throw op_error{"ENXIO", "interface " + name + " does not exist"};
+      auto sa = parse_scoped(node_, arg_str(a, "addr"));
+      if (!sa) throw op_error{"EINVAL", sa.error()};
+      if (sa->ifindex != 0 && sa->ifindex != ifp->index)
+        throw op_error{"EINVAL", "zone of " + arg_str(a, "addr") + " is not " + name};
+      if (op == "addr_del") {
+        check(node_.delete_address(name, sa->addr));
+      } else {
+        node::node::addr_params p;
+        const auto plen = arg_int(a, "prefixlen");
+        if (plen && (*plen < 0 || *plen > 128)) throw op_error{"EINVAL", "prefixlen: bad value"};
+        p.plen = plen ? static_cast<unsigned>(*plen) : 64;
+        p.alias = arg_bool(a, "alias", true);
+        p.anycast = arg_bool(a, "anycast", false);
+        check(node_.add_address(name, sa->addr, p));
+      }
+      return ok_reply(id, json::object{});
+    }
+    if (op == "neighbors") {
+      json::array out;
+      const std::string name = arg_str(a, "name", false);
+      unsigned only_if = 0;
+      if (!name.empty()) {
+        node::interface* ifp = node_.find_interface(name);
+        if (ifp == nullptr) throw op_error{"ENXIO", "interface " + name + " does not exist"};
+        only_if = ifp->index;
+      }
+      const std::string addr = arg_str(a, "addr", false);
+      std::optional<scoped_addr> want;
+      if (!addr.empty()) {
+        auto sa = parse_scoped(node_, addr);
+        if (!sa) throw op_error{"EINVAL", sa.error()};
+        want = *sa;
+      }
+      for (const auto& [k, e] : node_.neighbors().entries()) {
+        if (only_if && e.ifindex != only_if) continue;
+        if (want && (e.addr != want->addr || (want->ifindex && want->ifindex != e.ifindex)))
+          continue;
+        out.push_back(render_neighbor(node_, e));
+      }
+      if (want && out.empty()) throw op_error{"ESRCH", addr + " -- no entry"};
+      return ok_reply(id, json::object{{"neighbors", std::move(out)}});
+    }
+    if (op == "neighbor_set" || op == "neighbor_del") {
+      const std::string text = arg_str(a, "addr");
+      auto sa = parse_scoped(node_, text);
+      if (!sa) throw op_error{"EINVAL", sa.error()};
+      unsigned ifx = sa->ifindex;
+      if (const std::string name = arg_str(a, "name", false); !name.empty()) {
+        node::interface* ifp = node_.find_interface(name);
+        if (ifp == nullptr) throw op_error{"ENXIO", "interface " + name + " does not exist"};
+        ifx = ifp->index;
+      }
+      if (op == "neighbor_del") {
+        if (ifx == 0) {  // find the entry on any interface
+          for (const auto& [k, e] : node_.neighbors().entries())
+            if (e.addr == sa->addr) ifx = e.ifindex;
+        }
+        if (ifx == 0) throw op_error{"ESRCH", "cannot locate " + text};
+        const std::string ifname = node_.interface_by_index(ifx)->name;
+        check(node_.delete_neighbor(ifx, sa->addr));
+        return ok_reply(id, json::object{{"addr", sa->addr.to_string()}, {"ifname", ifname}});
+      }
+      if (ifx == 0) ifx = node_.onlink_interface(sa->addr);
+      if (ifx == 0) throw op_error{"EINVAL", "set: cannot configure a new entry"};
+      auto mac = mac_addr::parse(arg_str(a, "lladdr"));
+      if (!mac) throw op_error{"EINVAL", "invalid Ethernet address '" + arg_str(a, "lladdr") + "'"};
+      check(node_.set_neighbor(ifx, sa->addr, *mac, arg_bool(a, "temp", false)));
+      return ok_reply(id, json::object{});
+    }
+    if (op == "neighbor_flush") {
+      json::array out;
+      for (const auto& e : node_.flush_neighbors()) out.push_back(render_neighbor(node_, e));
+      return ok_reply(id, json::object{{"deleted", std::move(out)}});
+    }
+    if (op == "stats") {
+      json::object st;
+      const auto& c = node_.counters();
+      json::object ip6, icmp6, ip6h, inh, outh;
+      for (std::size_t i = 0; i < stats::ip6_desc.size(); ++i)
+        ip6[stats::ip6_desc[i].name] = c.ip6[i];
+      for (std::size_t i = 0; i < stats::icmp6_desc.size(); ++i)
+        icmp6[stats::icmp6_desc[i].name] = c.icmp6[i];
+      for (unsigned t = 0; t < 256; ++t) {
+        if (c.icmp6_in_hist[t]) inh[std::to_string(t)] = c.icmp6_in_hist[t];
+        if (c.icmp6_out_hist[t]) outh[std::to_string(t)] = c.icmp6_out_hist[t];
+      }
+      // The node's own ip6 counts (delivered, localout...) add to the
+      // workers' (total, drops by reason) in data_path_stats.
+      st["ip6"] = std::move(ip6);
+      st["ip6_in_hist"] = std::move(ip6h);
+      st["icmp6"] = std::move(icmp6);
+      st["icmp6_in_hist"] = std::move(inh);
+      st["icmp6_out_hist"] = std::move(outh);
+      st["drops"] = json::array{};
+      st["workers"] = 0;
+      if (hooks_.data_path_stats) hooks_.data_path_stats(st);
+      return ok_reply(id, std::move(st));
+    }
+    if (op == "ping6_listen") {
+      auto ident = arg_int(a, "ident");
+      if (!ident || *ident < 0 || *ident > 0xffff)
+        throw op_error{"EINVAL", "ident must be 0..65535"};
+      if (s) s->ping_listeners[static_cast<std::uint16_t>(*ident)] = id;
+      return ok_reply(id, json::object{});
+    }
+    if (op == "ping6_send") {
+      auto dst = parse_scoped(node_, arg_str(a, "dst"));
+      if (!dst) throw op_error{"EINVAL", dst.error()};
+      node::send_request r;
+      r.dst = dst->addr;
+      r.ifindex = dst->ifindex;
+      if (const std::string ifname = arg_str(a, "ifname", false); !ifname.empty()) {
+        node::interface* ifp = node_.find_interface(ifname);
+        if (ifp == nullptr) throw op_error{"ENXIO", ifname + ": invalid interface name"};
+        if (r.ifindex && r.ifindex != ifp->index)
+          throw op_error{"EINVAL", "zone does not match interface " + ifname};
+        r.ifindex = ifp->index;
+      }
+      if (const std::string src = arg_str(a, "src", false); !src.empty()) {
+        auto sa = parse_scoped(node_, src);
+        if (!sa) throw op_error{"EINVAL", "invalid source address: " + src};
+        r.src = sa->addr;
+      }
+      if (auto h = arg_int(a, "hlim")) {
+        if (*h < 0 || *h > 255) throw op_error{"EINVAL", "illegal hoplimit -- " + std::to_string(*h)};
+        r.hop_limit = static_cast<std::uint8_t>(*h);
+      }
+      const auto ident = arg_int(a, "ident").value_or(0);
+      const auto seq = arg_int(a, "seq").value_or(0);
+      auto data = from_hex(arg_str(a, "payload_hex", false));
+      if (!data) throw op_error{"EINVAL", "payload_hex is not hex"};
+      if (data->size() > 65000) throw op_error{"EINVAL", "datalen value too large"};
+      r.payload.resize(8 + data->size());
+      r.payload[0] = 128;
+      store_be16(&r.payload[4], static_cast<std::uint16_t>(ident));
+      store_be16(&r.payload[6], static_cast<std::uint16_t>(seq));
+      std::copy(data->begin(), data->end(), r.payload.begin() + 8);
+      auto res = check(node_.send(std::move(r)));
+      const node::interface* ifp = node_.interface_by_index(res.ifindex);
+      return ok_reply(id, json::object{{"src", res.src.to_string()},
+                                       {"dst", dst->addr.to_string()},
+                                       {"ifname", ifp ? ifp->name : ""}});
+    }
+    return error_reply(id, "unknown_op", "unknown operation '" + op + "'");
+  } catch (const op_error& e) {
+    return error_reply(id, e.code, e.message);
+  } catch (const std::exception& e) {
+    return error_reply(id, "bad_request", e.what());
+  }
+}
+
+session::session(control_service& svc, local_stream::socket sock)
+    : svc_(svc), sock_(std::move(sock)) {
+  ucred cred{};
+  socklen_t len = sizeof cred;
+  if (getsockopt(sock_.native_handle(), SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0) uid_ = cred.uid;
+}
+
+void session::start() { read(); }
+
+void session::read() {
+  auto self = shared_from_this();
+  asio::async_read_until(sock_, buf_, '\n', [this, self](boost::system::error_code ec, std::size_t n) {
+    if (ec) {
+      if (ec == asio::error::not_found) {  // line longer than the buffer
+        send(error_reply(0, "bad_request", "request line too long"));
+      }
+      close();
+      return;
+    }
+    std::string line(asio::buffers_begin(buf_.data()), asio::buffers_begin(buf_.data()) + n);
+    buf_.consume(n);
+    boost::system::error_code jec;
+    json::value v = json::parse(line, jec);
+    if (jec || !v.is_object()) {
+      send(error_reply(0, "bad_request", "malformed JSON request"));
+    } else {
+      send(svc_.handle(this, uid_, v.as_object()));
+    }
+    if (!closed_) read();
+  });
+}
+
+void session::send(const json::object& msg) {
+  if (closed_) return;
+  outq_.push_back(json::serialize(msg) + "\n");
+  if (outq_.size() == 1) write_next();
+}
+
+void session::write_next() {
+  auto self = shared_from_this();
+  asio::async_write(sock_, asio::buffer(outq_.front()),
+                    [this, self](boost::system::error_code ec, std::size_t) {
+                      if (ec) {
+                        close();
+                        return;
+                      }
+                      outq_.pop_front();
+                      if (!outq_.empty()) write_next();
+                    });
+}
+
+void session::close() {
+  if (closed_) return;
+  closed_ = true;
+  boost::system::error_code ec;
+  sock_.close(ec);
+  svc_.forget(this);
+}
+
+}  // namespace umi::control

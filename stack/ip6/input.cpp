@@ -1,0 +1,54 @@
+#include "stack/ip6/input.hpp"
+
+#include <algorithm>
+
+#include "stack/wire/ethernet.hpp"
+#include "stack/wire/ipv6.hpp"
+
+namespace umi::ip6 {
+
+using pipeline::drop;
+
+namespace {
+input_verdict dropped(drop d, bool is_ip6) { return {false, is_ip6, d}; }
+
+bool contains(const std::vector<ip6_addr>& v, const ip6_addr& a) {
+  return std::find(v.begin(), v.end(), a) != v.end();
+}
+}  // namespace
+
+input_verdict classify(const pipeline::port_table& port, bytes frame) noexcept {
+  if (!port.up) return dropped(drop::port_down, false);
+  auto eth = wire::ethernet_view::parse(frame);
+  if (!eth) return dropped(drop::eth_too_short, false);
+  const mac_addr dmac = eth->dst();
+  if (!dmac.is_multicast() && dmac != port.mac) return dropped(drop::eth_not_for_us, false);
+  if (eth->type() != static_cast<std::uint16_t>(wire::ethertype::ipv6))
+    return dropped(drop::eth_unsupported_type, false);
+
+  auto ip = wire::ipv6_view::parse(eth->payload());
+  if (!ip) {
+    switch (ip.error()) {
+      case wire::wire_error::too_short: return dropped(drop::ip6_too_short, true);
+      case wire::wire_error::bad_version: return dropped(drop::ip6_bad_version, true);
+      default: return dropped(drop::ip6_truncated, true);
+    }
+  }
+  const ip6_addr src = ip->src();
+  const ip6_addr dst = ip->dst();
+  // RFC 4291 §2.7: multicast addresses must not be used as source.
+  if (src.is_multicast()) return dropped(drop::ip6_src_multicast, true);
+  // RFC 4291 §2.5.3: loopback never appears on a link; nor is anything sent to ::.
+  if (src.is_loopback() || dst.is_loopback() || dst.is_unspecified())
+    return dropped(drop::ip6_bad_scope, true);
+  if (dst.is_multicast()) {
+    // RFC 4291 §2.7: scope 0 is reserved; interface-local never leaves the node.
+    if (dst.multicast_scope() <= 1) return dropped(drop::ip6_bad_scope, true);
+    if (!contains(port.groups, dst)) return dropped(drop::ip6_not_member, true);
+    return {true, true, drop::count_};
+  }
+  if (!contains(port.unicast, dst)) return dropped(drop::ip6_not_for_us, true);
+  return {true, true, drop::count_};
+}
+
+}  // namespace umi::ip6
