@@ -344,7 +344,6 @@ node_result<send_result> node::send(send_request r) {
     case nd::neighbor_cache::resolve_result::queued:
       break;
     case nd::neighbor_cache::resolve_result::dropped:
-      counters_.inc(stats::icmp6::nd_cache_full);
       return fail(errc::ehostunreach, "No buffer space available");
   }
   return res;

@@ -411,6 +411,12 @@ json::object control_service::handle(session* s, unsigned uid, const json::objec
         ip6[stats::ip6_desc[i].name] = c.ip6[i];
       for (std::size_t i = 0; i < stats::icmp6_desc.size(); ++i)
         icmp6[stats::icmp6_desc[i].name] = c.icmp6[i];
+      // Refusals and queue overflows inside the neighbour cache itself.
+      const auto& nc = node_.neighbors().counters();
+      icmp6["nd_cache_full"] = c.icmp6[static_cast<std::size_t>(stats::icmp6::nd_cache_full)] +
+                               nc.cache_full;
+      icmp6["nd_queue_drop"] = c.icmp6[static_cast<std::size_t>(stats::icmp6::nd_queue_drop)] +
+                               nc.queue_drops;
       for (unsigned t = 0; t < 256; ++t) {
         if (c.icmp6_in_hist[t]) inh[std::to_string(t)] = c.icmp6_in_hist[t];
         if (c.icmp6_out_hist[t]) outh[std::to_string(t)] = c.icmp6_out_hist[t];
