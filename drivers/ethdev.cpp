@@ -44,6 +44,7 @@ result<eal_plan, std::string> plan_eal(const control::daemon_config& cfg) {
   p.args.push_back(lcores);
   p.args.push_back("--main-lcore=0");
   p.args.push_back("--file-prefix=" + cfg.file_prefix);
+  p.args.push_back("--no-telemetry");
   const unsigned free = free_hugepages();
   using control::hugepage_mode;
   if (cfg.hugepages == hugepage_mode::on && free == 0)

@@ -323,8 +323,9 @@ node_result<send_result> node::send(send_request r) {
   auto pkt = build_ip6(src, r.dst, r.next_header, hlim, std::move(r.payload));
   send_result res{src, ifp->index};
 
-  if (to_self) {  // loopback: deliver to ourselves
+  if (to_self) {  // loopback: deliver to ourselves (KAME: through lo0)
     counters_.inc(stats::ip6::localout);
+    counters_.inc(stats::ip6::total);
     deliver(*ifp, bytes(pkt), false);
     return res;
   }
@@ -333,7 +334,10 @@ node_result<send_result> node::send(send_request r) {
     auto copy = joined ? pkt : std::vector<std::uint8_t>{};
     emit(*ifp, r.dst.multicast_mac(), std::move(pkt));
     // IPV6_MULTICAST_LOOP (default on): our own membership hears it too.
-    if (joined) deliver(*ifp, bytes(copy), true);
+    if (joined) {
+      counters_.inc(stats::ip6::total);
+      deliver(*ifp, bytes(copy), true);
+    }
     return res;
   }
   mac_addr mac;

@@ -21,6 +21,7 @@
 #include <deque>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "drivers/ethdev.hpp"
@@ -74,18 +75,29 @@ class instance_lock {
   int fd_ = -1;
 };
 
+bool socket_in_use(const std::string& path) {
+  if (!std::filesystem::exists(path)) return false;
+  asio::io_context io;
+  asio::local::stream_protocol::socket probe(io);
+  boost::system::error_code ec;
+  probe.connect(asio::local::stream_protocol::endpoint(path), ec);
+  return !ec;
+}
+
 // Publishes dataplane tables to the workers and frees old ones once every
 // worker has passed a quiescent point (DPDK QSBR).
 class table_publisher {
  public:
   explicit table_publisher(rte_rcu_qsbr* qs) : qs_(qs) {}
+  table_publisher(const table_publisher&) = delete;
+  table_publisher& operator=(const table_publisher&) = delete;
   ~table_publisher() {
     for (auto& r : retired_) delete r.second;
     delete current_.load();
   }
   void publish(std::unique_ptr<pipeline::dataplane_table> t) {
     t->generation = ++generation_;
-    const pipeline::dataplane_table* old = current_.exchange(t.release(), std::memory_order_acq_rel);
+    const auto* old = current_.exchange(t.release(), std::memory_order_acq_rel);
     if (old) retired_.emplace_back(rte_rcu_qsbr_start(qs_), old);
   }
   void reclaim() {
@@ -125,7 +137,8 @@ std::string tools_path() {
   if (!ec) {
     auto d = exe.parent_path();
     for (auto cand : {d / ".." / "kame", d / ".." / "v6" / "sbin", d / ".." / "v6" / "bin"}) {
-      if (std::filesystem::exists(cand, ec)) path += std::filesystem::weakly_canonical(cand, ec).string() + ":";
+      if (std::filesystem::exists(cand, ec))
+        path += std::filesystem::weakly_canonical(cand, ec).string() + ":";
     }
   }
   const char* p = std::getenv("PATH");
@@ -135,7 +148,8 @@ std::string tools_path() {
 pid_t spawn_startup(const std::string& script, const std::string& socket) {
   std::vector<std::string> envs{"PATH=" + tools_path(), "UMIGAME_SOCKET=" + socket};
   for (char** e = environ; *e; ++e) {
-    if (std::strncmp(*e, "PATH=", 5) == 0 || std::strncmp(*e, "UMIGAME_SOCKET=", 15) == 0) continue;
+    if (std::strncmp(*e, "PATH=", 5) == 0 || std::strncmp(*e, "UMIGAME_SOCKET=", 15) == 0)
+      continue;
     envs.emplace_back(*e);
   }
   std::vector<char*> envp;
@@ -148,400 +162,424 @@ pid_t spawn_startup(const std::string& script, const std::string& socket) {
   return pid;
 }
 
+// Repeats `fn` every `period` on `io` until the io_context stops.
+class periodic {
+ public:
+  periodic(asio::io_context& io, std::function<void()> fn) : timer_(io), fn_(std::move(fn)) {}
+  void start(std::chrono::microseconds period) {
+    period_ = period;
+    arm();
+  }
+
+ private:
+  void arm() {
+    timer_.expires_after(period_);
+    timer_.async_wait([this](boost::system::error_code ec) {
+      if (ec) return;
+      fn_();
+      arm();
+    });
+  }
+  asio::steady_timer timer_;
+  std::function<void()> fn_;
+  std::chrono::microseconds period_{};
+};
+
+// Everything one running daemon owns, in the order it is built. Members are
+// torn down in reverse by shutdown().
+class runtime {
+ public:
+  explicit runtime(control::daemon_config cfg) : cfg_(std::move(cfg)) {}
+  runtime(const runtime&) = delete;
+  runtime& operator=(const runtime&) = delete;
+  ~runtime() { shutdown(); }
+
+  int run();
+
+ private:
+  bool init_eal();
+  bool init_dataplane();
+  bool launch_workers();
+  void transmit_local(unsigned port, std::vector<std::uint8_t> frame);
+  void drain_punts();
+  void poll_links();
+  void feed_watchdog();
+  void check_startup();
+  void fill_stats(json::object& st);
+  void shutdown();
+
+  control::daemon_config cfg_;
+  bool eal_up_ = false;
+  unsigned nworkers_ = 0;
+  unsigned max_port_ = 0;
+  rte_mempool* pool_ = nullptr;
+  rte_rcu_qsbr* qs_ = nullptr;
+  std::vector<rte_ring*> punt_rings_, inject_rings_;
+  std::vector<drivers::port_info> ports_;
+  std::unique_ptr<table_publisher> publisher_;
+  std::vector<std::unique_ptr<pipeline::worker>> workers_;
+  std::atomic<bool> stop_{false};
+  bool launched_ = false;
+
+  steady_clock_source clock_;
+  umi::rng random_{std::random_device{}()};
+  std::unique_ptr<node::node> node_;
+  bool dirty_ = true;
+  std::uint64_t local_tx_fail_ = 0;
+
+  asio::io_context io_;
+  std::unique_ptr<control::control_service> svc_;
+  std::vector<std::uint64_t> last_loops_;
+  pid_t startup_pid_ = -1;
+};
+
+bool runtime::init_eal() {
+  auto plan = drivers::plan_eal(cfg_);
+  if (!plan) {
+    say(plan.error());
+    return false;
+  }
+  std::vector<char*> argv;
+  for (auto& a : plan->args) argv.push_back(a.data());
+  if (rte_eal_init(static_cast<int>(argv.size()), argv.data()) < 0) {
+    say(std::string("EAL initialisation failed: ") + rte_strerror(rte_errno));
+    return false;
+  }
+  eal_up_ = true;
+  say("memory: " + plan->memory_note);
+  return true;
+}
+
+bool runtime::init_dataplane() {
+  nworkers_ = static_cast<unsigned>(cfg_.worker_lcores.size());
+  const unsigned nports = static_cast<unsigned>(cfg_.ports.size());
+  const unsigned nmbufs = std::min(262143u, nports * (2048u + 1024u * nworkers_) + 8191u);
+  pool_ = rte_pktmbuf_pool_create("umi_mbufs", nmbufs, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+                                  static_cast<int>(rte_socket_id()));
+  if (pool_ == nullptr) {
+    say("cannot create the mbuf pool (" + std::to_string(nmbufs) +
+        " mbufs): " + rte_strerror(rte_errno) + "; raise memory_mb");
+    return false;
+  }
+  auto pr = drivers::setup_ports(cfg_, nworkers_, pool_);
+  if (!pr) {
+    say(pr.error());
+    return false;
+  }
+  ports_ = std::move(pr.value());
+  for (const auto& p : ports_) max_port_ = std::max<unsigned>(max_port_, p.port_id);
+  if (max_port_ >= pipeline::max_ports) {
+    say("at most " + std::to_string(pipeline::max_ports) + " ports are supported");
+    return false;
+  }
+  const std::size_t qsz = rte_rcu_qsbr_get_memsize(nworkers_);
+  qs_ = static_cast<rte_rcu_qsbr*>(rte_zmalloc("umi_qsbr", qsz, RTE_CACHE_LINE_SIZE));
+  if (qs_ == nullptr || rte_rcu_qsbr_init(qs_, nworkers_) != 0) {
+    say("cannot set up RCU");
+    return false;
+  }
+  for (unsigned w = 0; w < nworkers_; ++w) {
+    for (const char* kind : {"punt", "inject"}) {
+      const std::string name = std::string("umi_") + kind + std::to_string(w);
+      rte_ring* r = rte_ring_create(name.c_str(), 1024, static_cast<int>(rte_socket_id()),
+                                    RING_F_SP_ENQ | RING_F_SC_DEQ);
+      if (r == nullptr) {
+        say("cannot create ring " + name);
+        return false;
+      }
+      (kind[0] == 'p' ? punt_rings_ : inject_rings_).push_back(r);
+    }
+  }
+  publisher_ = std::make_unique<table_publisher>(qs_);
+
+  node::node_config ncfg;
+  ncfg.hostname = cfg_.hostname;
+  node::node_env env;
+  env.clock = &clock_;
+  env.random = &random_;
+  env.tx = [this](unsigned port, std::vector<std::uint8_t> f) { transmit_local(port, std::move(f)); };
+  env.changed = [this] { dirty_ = true; };
+  env.echo_reply = [this](const node::echo_event& ev) {
+    if (svc_) svc_->on_echo(ev);
+  };
+  env.icmp_error = [this](const node::icmp_error_event& ev) {
+    if (svc_) svc_->on_icmp_error(ev);
+  };
+  env.log = [](const std::string& s) { say(s); };
+  node_ = std::make_unique<node::node>(ncfg, env);
+  for (const auto& p : ports_) {
+    const unsigned ifx = node_->add_interface(p.name, p.port_id, p.mac, p.mtu);
+    const auto l = drivers::read_link(p.port_id);
+    node_->set_link(ifx, l.up, l.speed_mbps);
+  }
+  publisher_->publish(compile(*node_, max_port_));
+  dirty_ = false;
+  return true;
+}
+
+// RX queue q of every port goes to worker q % nworkers; each worker transmits
+// on its own TX queue of every port.
+bool runtime::launch_workers() {
+  unsigned available = 0;
+  unsigned lcore;
+  RTE_LCORE_FOREACH_WORKER(lcore) { ++available; }
+  if (available < nworkers_) {
+    say("EAL gave " + std::to_string(available) + " worker lcores, " + std::to_string(nworkers_) +
+        " configured");
+    return false;
+  }
+  pipeline::worker_shared shared{publisher_->slot(), qs_, &stop_,
+                                 cfg_.idle == control::idle_mode::poll
+                                     ? pipeline::idle_policy::poll
+                                     : pipeline::idle_policy::adaptive};
+  for (unsigned w = 0; w < nworkers_; ++w) {
+    std::vector<pipeline::rx_assignment> rx;
+    std::vector<std::uint16_t> txq(max_port_ + 1, 0);
+    for (const auto& p : ports_) {
+      for (unsigned q = 0; q < p.queues; ++q)
+        if (q % nworkers_ == w) rx.push_back({p.port_id, static_cast<std::uint16_t>(q)});
+      txq[p.port_id] = static_cast<std::uint16_t>(w % std::max(p.queues, nworkers_));
+    }
+    workers_.push_back(std::make_unique<pipeline::worker>(w, shared, std::move(rx),
+                                                          std::move(txq), punt_rings_[w],
+                                                          inject_rings_[w]));
+  }
+  unsigned w = 0;
+  RTE_LCORE_FOREACH_WORKER(lcore) {
+    if (w >= nworkers_) break;
+    rte_eal_remote_launch(pipeline::worker_main, workers_[w++].get(), lcore);
+  }
+  launched_ = true;
+  last_loops_.assign(nworkers_, 0);
+  return true;
+}
+
+// Frames the node originates go out through worker 0, which has a TX queue
+// on every port.
+void runtime::transmit_local(unsigned port, std::vector<std::uint8_t> frame) {
+  rte_mbuf* m = rte_pktmbuf_alloc(pool_);
+  char* d = m ? rte_pktmbuf_append(m, static_cast<std::uint16_t>(frame.size())) : nullptr;
+  if (d == nullptr) {
+    if (m) rte_pktmbuf_free(m);
+    ++local_tx_fail_;
+    return;
+  }
+  std::memcpy(d, frame.data(), frame.size());
+  m->port = static_cast<std::uint16_t>(port);
+  if (rte_ring_sp_enqueue(inject_rings_[0], m) != 0) {
+    rte_pktmbuf_free(m);
+    ++local_tx_fail_;
+  }
+}
+
+// The slow path: packets the workers punted, copied out and handed to the node.
+void runtime::drain_punts() {
+  std::array<rte_mbuf*, 64> burst{};
+  for (auto* ring : punt_rings_) {
+    unsigned n;
+    while ((n = rte_ring_sc_dequeue_burst(ring, reinterpret_cast<void**>(burst.data()),
+                                          burst.size(), nullptr)) > 0) {
+      for (unsigned i = 0; i < n; ++i) {
+        rte_mbuf* m = burst[i];
+        std::vector<std::uint8_t> frame(rte_pktmbuf_pkt_len(m));
+        const void* p = rte_pktmbuf_read(m, 0, frame.size(), frame.data());
+        if (p != nullptr && p != frame.data()) std::memcpy(frame.data(), p, frame.size());
+        const unsigned port = m->port;
+        rte_pktmbuf_free(m);
+        if (p != nullptr) node_->input(port, bytes(frame));
+      }
+    }
+  }
+}
+
+void runtime::poll_links() {
+  for (const auto& p : ports_) {
+    const auto l = drivers::read_link(p.port_id);
+    if (auto* ifp = node_->interface_by_port(p.port_id);
+        ifp && (ifp->link != l.up || ifp->speed_mbps != l.speed_mbps))
+      node_->set_link(ifp->index, l.up, l.speed_mbps);
+  }
+}
+
+// systemd watchdog: fed only while every worker is making progress.
+void runtime::feed_watchdog() {
+  bool progress = true;
+  for (unsigned w = 0; w < nworkers_; ++w) {
+    const auto l = workers_[w]->counters().loops.get();
+    if (l == last_loops_[w]) progress = false;
+    last_loops_[w] = l;
+  }
+  if (progress) {
+    sd_notify(0, "WATCHDOG=1");
+  } else {
+    say("a worker has stopped making progress; not feeding the watchdog");
+  }
+}
+
+void runtime::check_startup() {
+  int status = 0;
+  if (startup_pid_ <= 0 || waitpid(startup_pid_, &status, WNOHANG) != startup_pid_) return;
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+    say("startup script " + cfg_.startup + " done");
+  } else {
+    say("startup script " + cfg_.startup + " failed (status " +
+        std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status)) + ")");
+  }
+  startup_pid_ = -1;
+}
+
+// Worker counters summed into the stats reply.
+void runtime::fill_stats(json::object& st) {
+  auto& ip6 = st["ip6"].as_object();
+  json::object hist = st["ip6_in_hist"].as_object();
+  std::array<std::uint64_t, static_cast<std::size_t>(pipeline::drop::count_)> drops{};
+  for (const auto& w : workers_) {
+    const auto& c = w->counters();
+    for (std::size_t i = 0; i < stats::ip6_desc.size(); ++i) {
+      auto& v = ip6[stats::ip6_desc[i].name];
+      v = v.to_number<std::uint64_t>() + c.ip6[i].get();
+    }
+    for (std::size_t i = 0; i < drops.size(); ++i) drops[i] += c.drops[i].get();
+    for (unsigned h = 0; h < 256; ++h) {
+      if (const auto n = c.ip6_in_hist[h].get()) {
+        auto& v = hist[std::to_string(h)];
+        v = (v.is_null() ? 0 : v.to_number<std::uint64_t>()) + n;
+      }
+    }
+  }
+  st["ip6_in_hist"] = std::move(hist);
+  json::array dl;
+  for (std::size_t i = 0; i < drops.size(); ++i) {
+    const auto& d = pipeline::drop_table[i];
+    dl.push_back(json::object{{"stage", d.stage},
+                              {"reason", d.name},
+                              {"description", d.description},
+                              {"count", drops[i]}});
+  }
+  dl.push_back(json::object{{"stage", "control-tx"},
+                            {"reason", "no_buffer"},
+                            {"description", "no mbuf or inject ring full for a locally sent packet"},
+                            {"count", local_tx_fail_}});
+  st["drops"] = std::move(dl);
+  st["workers"] = nworkers_;
+  json::array pl;
+  for (const auto& p : ports_) {
+    std::uint64_t rx = 0, tx = 0;
+    for (const auto& w : workers_) {
+      rx += w->counters().rx_packets[p.port_id].get();
+      tx += w->counters().tx_packets[p.port_id].get();
+    }
+    pl.push_back(json::object{{"name", p.name}, {"rx_packets", rx}, {"tx_packets", tx}});
+  }
+  st["ports"] = std::move(pl);
+}
+
+int runtime::run() {
+  if (!init_eal() || !init_dataplane() || !launch_workers()) return 1;
+
+  control::service_hooks hooks;
+  hooks.data_path_stats = [this](json::object& st) { fill_stats(st); };
+  svc_ = std::make_unique<control::control_service>(io_, *node_, cfg_.socket, hooks);
+  if (auto l = svc_->listen(); !l) {
+    say(l.error());
+    return 1;
+  }
+
+  auto last_tick = clock_.now();
+  periodic fast(io_, [&] {
+    drain_punts();
+    if (clock_.now() - last_tick >= 10ms) {
+      node_->tick();
+      last_tick = clock_.now();
+    }
+    if (dirty_) {
+      publisher_->publish(compile(*node_, max_port_));
+      dirty_ = false;
+    }
+    publisher_->reclaim();
+  });
+  fast.start(1ms);
+  periodic links(io_, [this] { poll_links(); });
+  links.start(1s);
+  periodic watchdog(io_, [this] { feed_watchdog(); });
+  if (std::uint64_t usec = 0; sd_watchdog_enabled(0, &usec) > 0 && usec > 0)
+    watchdog.start(std::chrono::microseconds(usec / 2));
+  periodic child(io_, [this] { check_startup(); });
+  if (!cfg_.startup.empty()) {
+    startup_pid_ = spawn_startup(cfg_.startup, cfg_.socket);
+    if (startup_pid_ < 0) say("cannot run startup script " + cfg_.startup);
+    else child.start(100ms);
+  }
+
+  asio::signal_set signals(io_, SIGINT, SIGTERM);
+  signals.async_wait([this](boost::system::error_code ec, int sig) {
+    if (ec) return;
+    say(std::string("received ") + (sig == SIGINT ? "SIGINT" : "SIGTERM") + ", shutting down");
+    sd_notify(0, "STOPPING=1");
+    io_.stop();
+  });
+
+  std::string names;
+  for (const auto& p : ports_) names += (names.empty() ? "" : " ") + p.name;
+  say("ready: " + std::to_string(ports_.size()) + " port(s) [" + names + "], " +
+      std::to_string(nworkers_) + " worker(s), socket " + cfg_.socket);
+  sd_notify(0, "READY=1");
+  io_.run();
+  return 0;
+}
+
+void runtime::shutdown() {
+  if (startup_pid_ > 0) {
+    ::kill(startup_pid_, SIGTERM);
+    waitpid(startup_pid_, nullptr, 0);
+    startup_pid_ = -1;
+  }
+  if (svc_) svc_->close();
+  svc_.reset();
+  stop_.store(true);
+  if (launched_) rte_eal_mp_wait_lcore();
+  launched_ = false;
+  drivers::stop_ports(ports_);
+  ports_.clear();
+  for (auto* rings : {&punt_rings_, &inject_rings_}) {
+    for (auto* r : *rings) {
+      void* m;
+      while (rte_ring_dequeue(r, &m) == 0) rte_pktmbuf_free(static_cast<rte_mbuf*>(m));
+      rte_ring_free(r);
+    }
+    rings->clear();
+  }
+  workers_.clear();
+  publisher_.reset();
+  node_.reset();
+  rte_free(qs_);
+  qs_ = nullptr;
+  rte_mempool_free(pool_);
+  pool_ = nullptr;
+  if (eal_up_) rte_eal_cleanup();
+  eal_up_ = false;
+}
+
 }  // namespace
 
 int run(const std::string& config_path) {
-  auto cfgr = control::load_daemon_config(config_path);
-  if (!cfgr) {
-    say(cfgr.error());
+  auto cfg = control::load_daemon_config(config_path);
+  if (!cfg) {
+    say(cfg.error());
     return 1;
   }
-  control::daemon_config cfg = std::move(cfgr.value());
-
   instance_lock lock;
-  if (std::string why; !lock.acquire(cfg.file_prefix, why)) {
+  if (std::string why; !lock.acquire(cfg->file_prefix, why)) {
     say(why);
     return 1;
   }
-  {  // Fail before touching the EAL when the socket is taken.
-    asio::io_context probe_io;
-    asio::local::stream_protocol::socket probe(probe_io);
-    boost::system::error_code ec;
-    if (std::filesystem::exists(cfg.socket)) {
-      probe.connect(asio::local::stream_protocol::endpoint(cfg.socket), ec);
-      if (!ec) {
-        say("another umigamed is already listening on " + cfg.socket);
-        return 1;
-      }
-    }
-  }
-
-  auto plan = drivers::plan_eal(cfg);
-  if (!plan) {
-    say(plan.error());
+  // Fail before touching the EAL when the socket is taken.
+  if (socket_in_use(cfg->socket)) {
+    say("another umigamed is already listening on " + cfg->socket);
     return 1;
   }
-  std::vector<char*> eal_argv;
-  for (auto& a : plan->args) eal_argv.push_back(a.data());
-  if (rte_eal_init(static_cast<int>(eal_argv.size()), eal_argv.data()) < 0) {
-    say(std::string("EAL initialisation failed: ") + rte_strerror(rte_errno));
-    return 1;
-  }
-  say("memory: " + plan->memory_note);
-
-  int rc = 1;
-  const unsigned nworkers = static_cast<unsigned>(cfg.worker_lcores.size());
-  std::vector<std::unique_ptr<pipeline::worker>> workers;
-  std::vector<drivers::port_info> ports;
-  std::atomic<bool> stop{false};
-  rte_rcu_qsbr* qs = nullptr;
-  std::vector<rte_ring*> punt_rings, inject_rings;
-  rte_mempool* pool = nullptr;
-  bool launched = false;
-
-  do {
-    const unsigned nports = static_cast<unsigned>(cfg.ports.size());
-    const unsigned nmbufs = std::min(262143u, nports * (2048u + 1024u * nworkers) + 8191u);
-    pool = rte_pktmbuf_pool_create("umi_mbufs", nmbufs, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
-                                   static_cast<int>(rte_socket_id()));
-    if (pool == nullptr) {
-      say(std::string("cannot create the mbuf pool (") + std::to_string(nmbufs) +
-          " mbufs): " + rte_strerror(rte_errno) + "; raise memory_mb");
-      break;
-    }
-    auto pr = drivers::setup_ports(cfg, nworkers, pool);
-    if (!pr) {
-      say(pr.error());
-      break;
-    }
-    ports = std::move(pr.value());
-    unsigned max_port = 0;
-    for (const auto& p : ports) max_port = std::max<unsigned>(max_port, p.port_id);
-    if (max_port >= pipeline::max_ports) {
-      say("too many ports");
-      break;
-    }
-
-    const std::size_t qsz = rte_rcu_qsbr_get_memsize(nworkers);
-    qs = static_cast<rte_rcu_qsbr*>(rte_zmalloc("umi_qsbr", qsz, RTE_CACHE_LINE_SIZE));
-    if (qs == nullptr || rte_rcu_qsbr_init(qs, nworkers) != 0) {
-      say("cannot set up RCU");
-      break;
-    }
-    bool ring_fail = false;
-    for (unsigned w = 0; w < nworkers; ++w) {
-      auto mk = [&](const char* kind) {
-        const std::string name = std::string("umi_") + kind + std::to_string(w);
-        return rte_ring_create(name.c_str(), 1024, static_cast<int>(rte_socket_id()),
-                               RING_F_SP_ENQ | RING_F_SC_DEQ);
-      };
-      punt_rings.push_back(mk("punt"));
-      inject_rings.push_back(mk("inject"));
-      if (!punt_rings.back() || !inject_rings.back()) ring_fail = true;
-    }
-    if (ring_fail) {
-      say("cannot create rings");
-      break;
-    }
-
-    // The node and the data path tables.
-    steady_clock_source clk;
-    umi::rng random(std::random_device{}());
-    table_publisher publisher(qs);
-    control::control_service* svc_ptr = nullptr;
-    node::node_config ncfg;
-    ncfg.hostname = cfg.hostname;
-    node::node_env env;
-    env.clock = &clk;
-    env.random = &random;
-    std::uint64_t tx_alloc_fail = 0;
-    env.tx = [&](unsigned port, std::vector<std::uint8_t> frame) {
-      rte_mbuf* m = rte_pktmbuf_alloc(pool);
-      if (m == nullptr) {
-        ++tx_alloc_fail;
-        return;
-      }
-      char* d = rte_pktmbuf_append(m, static_cast<std::uint16_t>(frame.size()));
-      if (d == nullptr) {
-        rte_pktmbuf_free(m);
-        ++tx_alloc_fail;
-        return;
-      }
-      std::memcpy(d, frame.data(), frame.size());
-      m->port = static_cast<std::uint16_t>(port);
-      // Worker 0 has a TX queue on every port and transmits for us.
-      if (rte_ring_sp_enqueue(inject_rings[0], m) != 0) {
-        rte_pktmbuf_free(m);
-        ++tx_alloc_fail;
-      }
-    };
-    bool dirty = true;
-    env.changed = [&] { dirty = true; };
-    env.echo_reply = [&](const node::echo_event& ev) {
-      if (svc_ptr) svc_ptr->on_echo(ev);
-    };
-    env.icmp_error = [&](const node::icmp_error_event& ev) {
-      if (svc_ptr) svc_ptr->on_icmp_error(ev);
-    };
-    env.log = [&](const std::string& s) { say(s); };
-    node::node nd(ncfg, env);
-    for (const auto& p : ports) {
-      const unsigned ifx = nd.add_interface(p.name, p.port_id, p.mac, p.mtu);
-      const auto l = drivers::read_link(p.port_id);
-      nd.set_link(ifx, l.up, l.speed_mbps);
-    }
-    publisher.publish(compile(nd, max_port));
-    dirty = false;
-
-    // Workers: RX queue q of every port goes to worker q % nworkers; each
-    // worker transmits on its own TX queue of every port.
-    pipeline::worker_shared shared{publisher.slot(), qs, &stop,
-                                   cfg.idle == control::idle_mode::poll
-                                       ? pipeline::idle_policy::poll
-                                       : pipeline::idle_policy::adaptive};
-    for (unsigned w = 0; w < nworkers; ++w) {
-      std::vector<pipeline::rx_assignment> rx;
-      std::vector<std::uint16_t> txq(max_port + 1, 0);
-      for (const auto& p : ports) {
-        for (unsigned q = 0; q < p.queues; ++q)
-          if (q % nworkers == w) rx.push_back({p.port_id, static_cast<std::uint16_t>(q)});
-        txq[p.port_id] = static_cast<std::uint16_t>(w % std::max(p.queues, nworkers));
-      }
-      workers.push_back(std::make_unique<pipeline::worker>(w, shared, std::move(rx), std::move(txq),
-                                                           punt_rings[w], inject_rings[w]));
-    }
-    {
-      unsigned w = 0;
-      unsigned lcore;
-      RTE_LCORE_FOREACH_WORKER(lcore) {
-        if (w >= nworkers) break;
-        rte_eal_remote_launch(pipeline::worker_main, workers[w].get(), lcore);
-        ++w;
-      }
-      launched = true;
-    }
-    // Workers read `publisher`'s table: stop them before it goes out of scope,
-    // whichever way this block is left.
-    struct worker_stopper {
-      std::atomic<bool>& stop;
-      bool& launched;
-      ~worker_stopper() {
-        stop.store(true);
-        if (launched) rte_eal_mp_wait_lcore();
-        launched = false;
-      }
-    } stopper{stop, launched};
-    {
-      unsigned w = 0;
-      unsigned lcore;
-      RTE_LCORE_FOREACH_WORKER(lcore) { ++w; }
-      if (w < nworkers) {
-        say("EAL gave " + std::to_string(w) + " worker lcores, " + std::to_string(nworkers) +
-            " configured");
-        break;
-      }
-    }
-
-    asio::io_context io;
-    control::service_hooks hooks;
-    hooks.data_path_stats = [&](json::object& st) {
-      auto& ip6 = st["ip6"].as_object();
-      json::object hist = st["ip6_in_hist"].as_object();
-      std::array<std::uint64_t, static_cast<std::size_t>(pipeline::drop::count_)> drops{};
-      for (const auto& w : workers) {
-        const auto& c = w->counters();
-        for (std::size_t i = 0; i < stats::ip6_desc.size(); ++i) {
-          auto& v = ip6[stats::ip6_desc[i].name];
-          v = v.to_number<std::uint64_t>() + c.ip6[i].get();
-        }
-        for (std::size_t i = 0; i < drops.size(); ++i) drops[i] += c.drops[i].get();
-        for (unsigned h = 0; h < 256; ++h) {
-          if (const auto n = c.ip6_in_hist[h].get()) {
-            auto& v = hist[std::to_string(h)];
-            v = (v.is_null() ? 0 : v.to_number<std::uint64_t>()) + n;
-          }
-        }
-      }
-      st["ip6_in_hist"] = std::move(hist);
-      json::array dl;
-      for (std::size_t i = 0; i < drops.size(); ++i) {
-        const auto& d = pipeline::drop_table[i];
-        dl.push_back(json::object{{"stage", d.stage},
-                                  {"reason", d.name},
-                                  {"description", d.description},
-                                  {"count", drops[i]}});
-      }
-      dl.push_back(json::object{{"stage", "control-tx"},
-                                {"reason", "no_buffer"},
-                                {"description", "no mbuf or inject ring full for a locally sent packet"},
-                                {"count", tx_alloc_fail}});
-      st["drops"] = std::move(dl);
-      st["workers"] = nworkers;
-      json::array pl;
-      for (const auto& p : ports) {
-        std::uint64_t rx = 0, tx = 0;
-        for (const auto& w : workers) {
-          rx += w->counters().rx_packets[p.port_id].get();
-          tx += w->counters().tx_packets[p.port_id].get();
-        }
-        pl.push_back(json::object{{"name", p.name}, {"rx_packets", rx}, {"tx_packets", tx}});
-      }
-      st["ports"] = std::move(pl);
-    };
-    control::control_service svc(io, nd, cfg.socket, hooks);
-    svc_ptr = &svc;
-    if (auto l = svc.listen(); !l) {
-      say(l.error());
-      break;
-    }
-
-    // The slow path: drain punt rings, run node timers, republish tables.
-    asio::steady_timer fast(io);
-    std::function<void()> fast_tick;
-    std::array<rte_mbuf*, 64> burst{};
-    auto last_tick = clk.now();
-    fast_tick = [&] {
-      for (auto* ring : punt_rings) {
-        unsigned n;
-        while ((n = rte_ring_sc_dequeue_burst(ring, reinterpret_cast<void**>(burst.data()),
-                                              burst.size(), nullptr)) > 0) {
-          for (unsigned i = 0; i < n; ++i) {
-            rte_mbuf* m = burst[i];
-            std::vector<std::uint8_t> frame(rte_pktmbuf_pkt_len(m));
-            const void* p = rte_pktmbuf_read(m, 0, frame.size(), frame.data());
-            if (p != nullptr && p != frame.data()) std::memcpy(frame.data(), p, frame.size());
-            const unsigned port = m->port;
-            rte_pktmbuf_free(m);
-            if (p != nullptr) nd.input(port, bytes(frame));
-          }
-        }
-      }
-      if (clk.now() - last_tick >= 10ms) {
-        nd.tick();
-        last_tick = clk.now();
-      }
-      if (dirty) {
-        publisher.publish(compile(nd, max_port));
-        dirty = false;
-      }
-      publisher.reclaim();
-      fast.expires_after(1ms);
-      fast.async_wait([&](boost::system::error_code ec) {
-        if (!ec) fast_tick();
-      });
-    };
-    fast_tick();
-
-    // Link state, once a second.
-    asio::steady_timer slow(io);
-    std::function<void()> slow_tick = [&] {
-      for (const auto& p : ports) {
-        const auto l = drivers::read_link(p.port_id);
-        if (auto* ifp = nd.interface_by_port(p.port_id);
-            ifp && (ifp->link != l.up || ifp->speed_mbps != l.speed_mbps))
-          nd.set_link(ifp->index, l.up, l.speed_mbps);
-      }
-      slow.expires_after(1s);
-      slow.async_wait([&](boost::system::error_code ec) {
-        if (!ec) slow_tick();
-      });
-    };
-    slow_tick();
-
-    // systemd watchdog: fed only while every worker is making progress.
-    std::uint64_t wd_usec = 0;
-    asio::steady_timer wd(io);
-    std::vector<std::uint64_t> last_loops(nworkers, 0);
-    std::function<void()> wd_tick = [&] {
-      bool progress = true;
-      for (unsigned w = 0; w < nworkers; ++w) {
-        const auto l = workers[w]->counters().loops.get();
-        if (l == last_loops[w]) progress = false;
-        last_loops[w] = l;
-      }
-      if (progress) sd_notify(0, "WATCHDOG=1");
-      else say("a worker has stopped making progress; not feeding the watchdog");
-      wd.expires_after(std::chrono::microseconds(wd_usec / 2));
-      wd.async_wait([&](boost::system::error_code ec) {
-        if (!ec) wd_tick();
-      });
-    };
-    if (sd_watchdog_enabled(0, &wd_usec) > 0 && wd_usec > 0) {
-      wd.expires_after(std::chrono::microseconds(wd_usec / 2));
-      wd.async_wait([&](boost::system::error_code ec) {
-        if (!ec) wd_tick();
-      });
-    }
-
-    // Startup script (rc.net6 style), run once the socket is up.
-    pid_t startup_pid = -1;
-    asio::steady_timer child(io);
-    std::function<void()> child_tick = [&] {
-      int status = 0;
-      if (startup_pid > 0 && waitpid(startup_pid, &status, WNOHANG) == startup_pid) {
-        if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-          say("startup script " + cfg.startup + " done");
-        } else {
-          say("startup script " + cfg.startup + " failed (status " +
-              std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status)) + ")");
-        }
-        startup_pid = -1;
-        return;
-      }
-      child.expires_after(100ms);
-      child.async_wait([&](boost::system::error_code ec) {
-        if (!ec) child_tick();
-      });
-    };
-    if (!cfg.startup.empty()) {
-      startup_pid = spawn_startup(cfg.startup, cfg.socket);
-      if (startup_pid < 0) say("cannot run startup script " + cfg.startup);
-      else child_tick();
-    }
-
-    asio::signal_set signals(io, SIGINT, SIGTERM);
-    signals.async_wait([&](boost::system::error_code ec, int sig) {
-      if (ec) return;
-      say(std::string("received ") + (sig == SIGINT ? "SIGINT" : "SIGTERM") + ", shutting down");
-      sd_notify(0, "STOPPING=1");
-      io.stop();
-    });
-
-    std::string names;
-    for (const auto& p : ports) names += (names.empty() ? "" : " ") + p.name;
-    say("ready: " + std::to_string(ports.size()) + " port(s) [" + names + "], " +
-        std::to_string(nworkers) + " worker(s), socket " + cfg.socket);
-    sd_notify(0, "READY=1");
-    io.run();
-    if (startup_pid > 0) {
-      ::kill(startup_pid, SIGTERM);
-      waitpid(startup_pid, nullptr, 0);
-    }
-    svc_ptr = nullptr;
-    svc.close();
-    rc = 0;
-  } while (false);
-
-  stop.store(true);
-  if (launched) rte_eal_mp_wait_lcore();
-  drivers::stop_ports(ports);
-  for (auto* r : punt_rings) {
-    if (r == nullptr) continue;
-    void* m;
-    while (rte_ring_dequeue(r, &m) == 0) rte_pktmbuf_free(static_cast<rte_mbuf*>(m));
-    rte_ring_free(r);
-  }
-  for (auto* r : inject_rings) {
-    if (r == nullptr) continue;
-    void* m;
-    while (rte_ring_dequeue(r, &m) == 0) rte_pktmbuf_free(static_cast<rte_mbuf*>(m));
-    rte_ring_free(r);
-  }
-  workers.clear();
-  rte_free(qs);
-  rte_mempool_free(pool);
-  rte_eal_cleanup();
-  return rc;
+  runtime rt(std::move(cfg.value()));
+  return rt.run();
 }
 
 }  // namespace umi::daemon
