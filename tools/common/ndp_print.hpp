@@ -1,0 +1,42 @@
+#pragma once
+// ndp printers, guide-era (KAME 2000) formats, kame-cli.md §6:
+//   header "%-31.31s %-17.17s %6.6s %-9.9s %2s %4s %4s\n"
+//   row    "%-31.31s %-17.17s %6.6s" " %-9.9s" " %c" " " " %-4.4s" [" %4d"] "\n"
+// Input is the `neighbors` / `neighbor_flush` / `interfaces` results.
+#include <boost/json.hpp>
+
+#include <string>
+#include <string_view>
+
+namespace umi::tools {
+
+struct ndp_view {
+  bool long_addr = false;  // -l: address column grows instead of truncating
+  std::string timestamp;   // -t: "%02d:%02d:%02d.%06u " before each row ("" = none)
+  bool header = true;      // KAME omits the header with -t
+};
+
+std::string ndp_header();
+// Neighbor address as ndp prints it: "fe80::1%de0" for link-scope entries.
+std::string ndp_neighbor_addr(const boost::json::object& n);
+std::string format_neighbor_row(const boost::json::object& n, const ndp_view& view);
+// Header (unless suppressed) and one row per entry; multicast entries are
+// skipped when skip_multicast (as `ndp -a` does).
+std::string format_neighbors(const boost::json::value& result, const ndp_view& view,
+                             bool skip_multicast);
+// "%s (%s) deleted\n" for every entry of a neighbor_flush result (ndp -c).
+std::string format_flushed(const boost::json::value& result);
+std::string format_deleted(std::string_view host, std::string_view numeric);
+std::string format_no_entry(std::string_view host, std::string_view numeric);
+
+// ndp -i (guide-era): "linkmtu=%d, curhlim=%d, basereachable=%ds%dms,
+// reachable=%ds, retrans=%ds%dms" then "\nFlags: PERFORMNUD " when NUD is on.
+// Values come from IFACE.nd when the daemon supplies it, else the RFC 4861
+// defaults (curhlim 64, BaseReachableTime 30 s, RetransTimer 1 s) and the MTU.
+// Returns "" when the link MTU is unknown ("not initialized yet").
+std::string format_ifinfo(const boost::json::object& iface);
+
+// "%02d:%02d:%02d.%06u " of the local time of day (ndp -t).
+std::string ndp_timestamp(long long tv_sec, long long tv_usec);
+
+}  // namespace umi::tools

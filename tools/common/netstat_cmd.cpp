@@ -1,0 +1,77 @@
+#include "tools/common/netstat_cmd.hpp"
+
+#include <string_view>
+
+namespace umi::tools {
+
+std::string netstat_usage() {
+  return "usage: netstat [-Aan] [-f address_family] [-M core] [-N system]\n"
+         "       netstat [-bdghilmnrs] [-f address_family] [-M core] [-N system]\n"
+         "       netstat [-bdn] [-I interface] [-M core] [-N system] [-w wait]\n"
+         "       netstat [-M core] [-N system] [-p protocol]\n";
+}
+
+result<netstat_cmd, cmd_error> parse_netstat(const std::vector<std::string>& args) {
+  static constexpr std::string_view with_arg = "fIMNpw";
+  static constexpr std::string_view known = "AabdghilLmnrstu";
+  netstat_cmd c;
+  bool rflag = false;
+  bool pflag = false;
+  bool other = false;  // a valid KAME option we do not implement
+  std::string af;
+  std::size_t i = 0;
+  for (; i < args.size(); ++i) {
+    std::string_view a = args[i];
+    if (a == "--") {
+      ++i;
+      break;
+    }
+    if (a.size() < 2 || a[0] != '-') break;
+    for (std::size_t j = 1; j < a.size(); ++j) {
+      char ch = a[j];
+      if (with_arg.find(ch) != std::string_view::npos) {
+        std::string val;
+        if (j + 1 < a.size())
+          val = std::string(a.substr(j + 1));
+        else if (i + 1 < args.size())
+          val = args[++i];
+        else
+          return unexpected{usage_error()};
+        if (ch == 'p') {
+          pflag = true;
+          c.protocol = val;
+        } else if (ch == 'f') {
+          af = val;
+        } else {
+          other = true;
+        }
+        break;
+      }
+      if (known.find(ch) == std::string_view::npos) return unexpected{usage_error()};
+      if (ch == 's')
+        ++c.sflag;
+      else if (ch == 'r')
+        rflag = true;
+      else if (ch != 'n')
+        other = true;
+    }
+  }
+  if (i != args.size()) return unexpected{usage_error()};
+  if (!af.empty() && af != "inet6") {
+    if (af == "inet" || af == "unix" || af == "ipx" || af == "atalk" || af == "ns" || af == "iso" ||
+        af == "link")
+      return unexpected{fatal("address family " + af + " is not supported")};
+    return unexpected{fatal(af + ": unknown address family")};
+  }
+  if (rflag) {
+    c.mode = netstat_mode::routes;
+    return c;
+  }
+  if (other || (c.sflag == 0 && !pflag)) return unexpected{usage_error()};
+  if (pflag && c.protocol != "ip6" && c.protocol != "icmp6")
+    return unexpected{fatal(c.protocol + ": unknown or uninstrumented protocol")};
+  c.mode = netstat_mode::stats;
+  return c;
+}
+
+}  // namespace umi::tools
