@@ -10,7 +10,9 @@
 namespace umi::drivers {
 namespace {
 
-unexpected<std::string> err(std::string s) { return unexpected{std::move(s)}; }
+unexpected<std::string> err(std::string s) {
+  return unexpected{std::move(s)};
+}
 
 // Value of key=... in a vdev argument string.
 std::string vdev_arg(const std::string& vdev, const std::string& key) {
@@ -26,14 +28,17 @@ unsigned free_hugepages() {
   std::ifstream in("/proc/meminfo");
   std::string line;
   while (std::getline(in, line)) {
-    if (line.rfind("HugePages_Free:", 0) == 0) return static_cast<unsigned>(std::stoul(line.substr(15)));
+    if (line.rfind("HugePages_Free:", 0) == 0)
+      return static_cast<unsigned>(std::stoul(line.substr(15)));
   }
   return 0;
 }
 
 }  // namespace
 
-std::string vdev_name(const std::string& vdev) { return vdev.substr(0, vdev.find(',')); }
+std::string vdev_name(const std::string& vdev) {
+  return vdev.substr(0, vdev.find(','));
+}
 
 result<eal_plan, std::string> plan_eal(const control::daemon_config& cfg) {
   eal_plan p;
@@ -48,14 +53,15 @@ result<eal_plan, std::string> plan_eal(const control::daemon_config& cfg) {
   const unsigned free = free_hugepages();
   using control::hugepage_mode;
   if (cfg.hugepages == hugepage_mode::on && free == 0)
-    return err(cfg.path + ": hugepages = \"on\" but no free hugepages (set /proc/sys/vm/nr_hugepages)");
-  p.hugepages = cfg.hugepages == hugepage_mode::on ||
-                (cfg.hugepages == hugepage_mode::automatic && free > 0);
+    return err(cfg.path +
+               ": hugepages = \"on\" but no free hugepages (set /proc/sys/vm/nr_hugepages)");
+  p.hugepages =
+      cfg.hugepages == hugepage_mode::on || (cfg.hugepages == hugepage_mode::automatic && free > 0);
   if (p.hugepages) {
     p.args.push_back("--in-memory");
     p.args.push_back("--socket-mem=" + std::to_string(cfg.memory_mb));
-    p.memory_note = "hugepages (" + std::to_string(free) + " free), " +
-                    std::to_string(cfg.memory_mb) + " MB";
+    p.memory_note =
+        "hugepages (" + std::to_string(free) + " free), " + std::to_string(cfg.memory_mb) + " MB";
   } else {
     // 22.11: --no-huge cannot be combined with --in-memory; --no-shconf keeps
     // the instance from writing a shared config that would need cleaning up.

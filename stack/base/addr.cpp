@@ -107,8 +107,14 @@ mac_addr ip6_addr::multicast_mac() const noexcept {
 }
 
 std::array<std::uint8_t, 8> eui64_from_mac(const mac_addr& mac) noexcept {
-  return {static_cast<std::uint8_t>(mac.b[0] ^ 0x02), mac.b[1], mac.b[2], 0xff, 0xfe,
-          mac.b[3], mac.b[4], mac.b[5]};
+  return {static_cast<std::uint8_t>(mac.b[0] ^ 0x02),
+          mac.b[1],
+          mac.b[2],
+          0xff,
+          0xfe,
+          mac.b[3],
+          mac.b[4],
+          mac.b[5]};
 }
 
 ip6_addr make_addr(const ip6_addr& prefix, const std::array<std::uint8_t, 8>& ifid) noexcept {
@@ -127,7 +133,12 @@ std::array<std::uint8_t, 8> ifid_from_hostname(std::string_view hostname) {
   EVP_Digest(hostname.data(), hostname.size(), digest.data(), &len, EVP_md5(), nullptr);
   std::array<std::uint8_t, 8> id{};
   for (int i = 0; i < 8; ++i) id[i] = digest[i];
-  id[0] &= static_cast<std::uint8_t>(~0x02);  // locally generated: u bit clear (RFC 4291 App. A)
+  // KAME get_rand_ifid: g bit cleared (individual), u bit set, then the
+  // EUI-64 to interface-identifier conversion inverts u (RFC 4291 App. A):
+  // the result is a locally generated, individual identifier.
+  id[0] &= static_cast<std::uint8_t>(~0x01);
+  id[0] |= 0x02;
+  id[0] ^= 0x02;
   return id;
 }
 

@@ -1,9 +1,9 @@
 #include "stack/control/daemon_config.hpp"
 
+#include <toml++/toml.h>
 #include <fstream>
 #include <set>
 #include <sstream>
-#include <toml++/toml.h>
 
 namespace umi::control {
 namespace {
@@ -12,7 +12,9 @@ std::string where(const std::string& path, const toml::node& n) {
   return path + ":" + std::to_string(n.source().begin.line);
 }
 
-unexpected<std::string> err(std::string s) { return unexpected{std::move(s)}; }
+unexpected<std::string> err(std::string s) {
+  return unexpected{std::move(s)};
+}
 
 }  // namespace
 
@@ -96,17 +98,24 @@ result<daemon_config, std::string> parse_daemon_config(const std::string& text,
         std::string s;
         r = str(s);
         if (!r) return err(r.error());
-        if (s == "auto") c.hugepages = hugepage_mode::automatic;
-        else if (s == "on") c.hugepages = hugepage_mode::on;
-        else if (s == "off") c.hugepages = hugepage_mode::off;
-        else return err(where(path, v) + ": hugepages must be \"auto\", \"on\" or \"off\"");
+        if (s == "auto")
+          c.hugepages = hugepage_mode::automatic;
+        else if (s == "on")
+          c.hugepages = hugepage_mode::on;
+        else if (s == "off")
+          c.hugepages = hugepage_mode::off;
+        else
+          return err(where(path, v) + ": hugepages must be \"auto\", \"on\" or \"off\"");
       } else if (key == "idle") {
         std::string s;
         r = str(s);
         if (!r) return err(r.error());
-        if (s == "adaptive") c.idle = idle_mode::adaptive;
-        else if (s == "poll") c.idle = idle_mode::poll;
-        else return err(where(path, v) + ": idle must be \"adaptive\" or \"poll\"");
+        if (s == "adaptive")
+          c.idle = idle_mode::adaptive;
+        else if (s == "poll")
+          c.idle = idle_mode::poll;
+        else
+          return err(where(path, v) + ": idle must be \"adaptive\" or \"poll\"");
       } else if (key == "memory_mb") {
         auto n = v.value<std::int64_t>();
         if (!v.is_integer() || *n < 64 || *n > 1048576)

@@ -17,7 +17,7 @@ struct port_config {
   std::string vdev;  // DPDK vdev arguments, e.g. "net_af_packet0,iface=veth0"
   std::string pci;   // or a PCI address
   unsigned queues = 1;
-  int line = 0;      // where it was declared, for error messages
+  int line = 0;  // where it was declared, for error messages
 };
 
 struct daemon_config {

@@ -17,20 +17,30 @@ using wire::icmp6_type::echo_request;
 
 const char* errc_name(errc e) noexcept {
   switch (e) {
-    case errc::enxio: return "ENXIO";
-    case errc::einval: return "EINVAL";
-    case errc::eexist: return "EEXIST";
-    case errc::esrch: return "ESRCH";
-    case errc::eaddrnotavail: return "EADDRNOTAVAIL";
-    case errc::enetunreach: return "ENETUNREACH";
-    case errc::ehostunreach: return "EHOSTUNREACH";
-    case errc::enetdown: return "ENETDOWN";
+    case errc::enxio:
+      return "ENXIO";
+    case errc::einval:
+      return "EINVAL";
+    case errc::eexist:
+      return "EEXIST";
+    case errc::esrch:
+      return "ESRCH";
+    case errc::eaddrnotavail:
+      return "EADDRNOTAVAIL";
+    case errc::enetunreach:
+      return "ENETUNREACH";
+    case errc::ehostunreach:
+      return "EHOSTUNREACH";
+    case errc::enetdown:
+      return "ENETDOWN";
   }
   return "EINVAL";
 }
 
 namespace {
-unexpected<node_error> fail(errc c, std::string msg) { return unexpected{node_error{c, std::move(msg)}}; }
+unexpected<node_error> fail(errc c, std::string msg) {
+  return unexpected{node_error{c, std::move(msg)}};
+}
 }  // namespace
 
 const addr_entry* interface::find(const ip6_addr& a) const noexcept {
@@ -56,19 +66,20 @@ node::node(node_config cfg, node_env env)
     : cfg_(std::move(cfg)),
       env_(std::move(env)),
       nc_(cfg_.nd, *env_.random,
-          nd::nd_actions{
-              [this](unsigned ifx, const ip6_addr& t, std::optional<mac_addr> m) {
-                send_ns(ifx, t, m, false);
-              },
-              [this](unsigned ifx, const mac_addr& mac, std::vector<std::uint8_t> pkt) {
-                if (interface* ifp = interface_by_index(ifx)) emit(*ifp, mac, std::move(pkt));
-              },
-              [this](unsigned ifx, std::vector<std::uint8_t> pkt) {
-                // RFC 4861 §7.2.2: address unreachable for each held packet.
-                counters_.inc(stats::icmp6::nd_queue_drop);
-                if (interface* ifp = interface_by_index(ifx))
-                  send_error(*ifp, bytes(pkt), false, wire::icmp6_type::dst_unreach, 3, 0);
-              }}),
+          nd::nd_actions{[this](unsigned ifx, const ip6_addr& t, std::optional<mac_addr> m) {
+                           send_ns(ifx, t, m, false);
+                         },
+                         [this](unsigned ifx, const mac_addr& mac, std::vector<std::uint8_t> pkt) {
+                           if (interface* ifp = interface_by_index(ifx))
+                             emit(*ifp, mac, std::move(pkt));
+                         },
+                         [this](unsigned ifx, std::vector<std::uint8_t> pkt) {
+                           // RFC 4861 §7.2.2: address unreachable for each held packet.
+                           counters_.inc(stats::icmp6::nd_queue_drop);
+                           if (interface* ifp = interface_by_index(ifx))
+                             send_error(*ifp, bytes(pkt), false, wire::icmp6_type::dst_unreach, 3,
+                                        0);
+                         }}),
       err_limit_(cfg_.icmp6_errppslimit) {}
 
 unsigned node::add_interface(const std::string& name, unsigned port, const mac_addr& mac,
@@ -154,7 +165,8 @@ void node::dad_failed(interface& ifp, addr_entry& a, const char* why) {
 
 node_result<ok_t> node::set_up(std::string_view ifname, bool up) {
   interface* ifp = find_interface(ifname);
-  if (ifp == nullptr) return fail(errc::enxio, "interface " + std::string(ifname) + " does not exist");
+  if (ifp == nullptr)
+    return fail(errc::enxio, "interface " + std::string(ifname) + " does not exist");
   if (ifp->up == up) return ok;
   ifp->up = up;
   if (!up) {
@@ -172,22 +184,23 @@ node_result<ok_t> node::set_up(std::string_view ifname, bool up) {
 
 node_result<ok_t> node::add_address(std::string_view ifname, const ip6_addr& a, addr_params p) {
   interface* ifp = find_interface(ifname);
-  if (ifp == nullptr) return fail(errc::enxio, "interface " + std::string(ifname) + " does not exist");
+  if (ifp == nullptr)
+    return fail(errc::enxio, "interface " + std::string(ifname) + " does not exist");
   if (p.plen > 128) return fail(errc::einval, "prefixlen: bad value");
   if (a.is_multicast() || a.is_unspecified() || a.is_loopback())
     return fail(errc::einval, "Invalid argument");
-  if (!p.alias && !ifp->addrs.empty()) {
-    // KAME ifconfig without `alias` replaces the first inet6 address.
-    ifp->addrs.erase(ifp->addrs.begin());
-  }
+  for (const auto& other : ifs_)
+    if (&other != ifp && other.find(a)) return fail(errc::eexist, "File exists");
   if (addr_entry* e = ifp->find(a)) {
     e->plen = p.plen;
     e->anycast = p.anycast;
     changed();
     return ok;
   }
-  for (const auto& other : ifs_)
-    if (&other != ifp && other.find(a)) return fail(errc::eexist, "File exists");
+  if (!p.alias && !ifp->addrs.empty()) {
+    // KAME ifconfig without `alias` replaces the first inet6 address.
+    ifp->addrs.erase(ifp->addrs.begin());
+  }
   addr_entry e;
   e.addr = a;
   e.plen = p.plen;
@@ -204,7 +217,8 @@ node_result<ok_t> node::add_address(std::string_view ifname, const ip6_addr& a, 
 
 node_result<ok_t> node::delete_address(std::string_view ifname, const ip6_addr& a) {
   interface* ifp = find_interface(ifname);
-  if (ifp == nullptr) return fail(errc::enxio, "interface " + std::string(ifname) + " does not exist");
+  if (ifp == nullptr)
+    return fail(errc::enxio, "interface " + std::string(ifname) + " does not exist");
   auto it = std::find_if(ifp->addrs.begin(), ifp->addrs.end(),
                          [&](const addr_entry& e) { return e.addr == a; });
   if (it == ifp->addrs.end()) return fail(errc::eaddrnotavail, "Can't assign requested address");
@@ -245,9 +259,8 @@ bool node::is_our_address(const ip6_addr& a, const interface** out) const {
   return false;
 }
 
-std::vector<std::uint8_t> node::build_ip6(const ip6_addr& src, const ip6_addr& dst,
-                                          std::uint8_t nh, std::uint8_t hlim,
-                                          std::vector<std::uint8_t> payload) {
+std::vector<std::uint8_t> node::build_ip6(const ip6_addr& src, const ip6_addr& dst, std::uint8_t nh,
+                                          std::uint8_t hlim, std::vector<std::uint8_t> payload) {
   if (nh == 58 && payload.size() >= 4) {
     payload[2] = payload[3] = 0;
     store_be16(&payload[2], wire::upper_checksum(src, dst, nh, bytes(payload)));
@@ -311,8 +324,8 @@ node_result<send_result> node::send(send_request r) {
     for (const auto& i : ifs_) {
       if (!i.up) continue;
       for (const auto& a : i.addrs)
-        cands.push_back({a.addr, i.index, !a.tentative && !a.duplicated && !a.anycast,
-                         a.deprecated});
+        cands.push_back(
+            {a.addr, i.index, !a.tentative && !a.duplicated && !a.anycast, a.deprecated});
     }
     auto s = ip6::select_source(r.dst, ifp->index, cands);
     if (!s) return fail(errc::eaddrnotavail, "Can't assign requested address");
@@ -361,8 +374,8 @@ void node::send_ns(unsigned ifindex, const ip6_addr& target, std::optional<mac_a
   if (!dad) {
     std::vector<ip6::src_candidate> cands;
     for (const auto& a : ifp->addrs)
-      cands.push_back({a.addr, ifp->index, !a.tentative && !a.duplicated && !a.anycast,
-                       a.deprecated});
+      cands.push_back(
+          {a.addr, ifp->index, !a.tentative && !a.duplicated && !a.anycast, a.deprecated});
     auto s = ip6::select_source(target, ifp->index, cands);
     if (!s) return;
     src = *s;
@@ -379,8 +392,8 @@ void node::send_ns(unsigned ifindex, const ip6_addr& target, std::optional<mac_a
 void node::send_na(interface& ifp, const ip6_addr& dst, const ip6_addr& target, bool solicited,
                    bool override_flag) {
   std::vector<std::uint8_t> msg(32);
-  msg.resize(wire::emit_na(mut_bytes(msg), target, cfg_.forwarding, solicited, override_flag,
-                           ifp.mac));
+  msg.resize(
+      wire::emit_na(mut_bytes(msg), target, cfg_.forwarding, solicited, override_flag, ifp.mac));
   // RFC 4861 §7.2.4: the source is the target address when it is ours.
   auto pkt = build_ip6(target, dst, 58, 255, std::move(msg));
   if (dst.is_multicast()) {
@@ -453,7 +466,11 @@ void node::deliver(interface& ifp, bytes ip6pkt, bool l2_multicast) {
   ++counters_.ip6_in_hist[w.upper];
   // RFC 4862 §5.4: a tentative address accepts nothing but NDP.
   if (const addr_entry* a = ifp.find(ip->dst()); a && (a->tentative || a->duplicated)) {
-    if (w.upper != 58) return;
+    const bytes up = ip->packet().subspan(w.upper_offset);
+    const bool ndp =
+        w.upper == 58 && !up.empty() &&
+        (up[0] == wire::icmp6_type::neighbor_solicit || up[0] == wire::icmp6_type::neighbor_advert);
+    if (!ndp) return;
   }
   counters_.inc(stats::ip6::delivered);
   switch (w.upper) {
@@ -611,7 +628,8 @@ void node::na_input(interface& ifp, const ip6_addr& src, const ip6_addr& dst, st
     return;
   }
   if (addr_entry* a = ifp.find(na->target())) {
-    if (a->tentative && a->dad_running) dad_failed(ifp, *a, "NA received");
+    if (a->tentative && a->dad_running)
+      dad_failed(ifp, *a, "NA received");
     else if (!a->duplicated)
       log(ifp.name + ": duplicate address " + a->addr.to_string() + " advertised by another node");
     return;

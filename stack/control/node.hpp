@@ -24,7 +24,14 @@
 namespace umi::node {
 
 enum class errc : std::uint8_t {
-  enxio, einval, eexist, esrch, eaddrnotavail, enetunreach, ehostunreach, enetdown
+  enxio,
+  einval,
+  eexist,
+  esrch,
+  eaddrnotavail,
+  enetunreach,
+  ehostunreach,
+  enetdown
 };
 const char* errc_name(errc e) noexcept;  // "ENXIO", ...
 
@@ -56,7 +63,7 @@ struct interface {
   mac_addr mac;
   unsigned mtu = 1500;
   bool up = true;
-  bool link = true;          // carrier
+  bool link = true;  // carrier
   std::uint32_t speed_mbps = 10000;
   std::vector<addr_entry> addrs;
 
@@ -72,7 +79,7 @@ struct node_config {
   unsigned dad_count = 1;       // net.inet6.ip6.dad_count
   std::uint8_t hop_limit = 64;  // net.inet6.ip6.hlim
   unsigned icmp6_errppslimit = 100;
-  bool forwarding = false;      // net.inet6.ip6.forwarding (router flag in NAs)
+  bool forwarding = false;  // net.inet6.ip6.forwarding (router flag in NAs)
 };
 
 struct echo_event {
@@ -120,8 +127,8 @@ struct node_counters {
 
 struct send_request {
   ip6_addr dst;
-  unsigned ifindex = 0;           // 0: chosen from the destination
-  std::optional<ip6_addr> src;    // default: RFC 6724 selection
+  unsigned ifindex = 0;         // 0: chosen from the destination
+  std::optional<ip6_addr> src;  // default: RFC 6724 selection
   std::optional<std::uint8_t> hop_limit;
   std::uint8_t next_header = 58;
   std::vector<std::uint8_t> payload;  // upper-layer message; ICMPv6 checksum filled here
@@ -137,8 +144,7 @@ class node {
   node(node_config cfg, node_env env);
 
   // Interfaces are created by the daemon from its port list.
-  unsigned add_interface(const std::string& name, unsigned port, const mac_addr& mac,
-                         unsigned mtu);
+  unsigned add_interface(const std::string& name, unsigned port, const mac_addr& mac, unsigned mtu);
   interface* find_interface(std::string_view name);
   interface* interface_by_index(unsigned ifindex);
   interface* interface_by_port(unsigned port);
@@ -188,8 +194,7 @@ class node {
   void error_input(bytes msg, const ip6_addr& from);
   void send_error(interface& ifp, bytes offending, bool l2_multicast, std::uint8_t type,
                   std::uint8_t code, std::uint32_t param);
-  void send_ns(unsigned ifindex, const ip6_addr& target, std::optional<mac_addr> dst_mac,
-               bool dad);
+  void send_ns(unsigned ifindex, const ip6_addr& target, std::optional<mac_addr> dst_mac, bool dad);
   void send_na(interface& ifp, const ip6_addr& dst, const ip6_addr& target, bool solicited,
                bool override_flag);
   // Builds Ethernet + IPv6 around `payload` and transmits to `dst_mac`.

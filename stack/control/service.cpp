@@ -65,15 +65,24 @@ T check(node::node_result<T> r) {
 
 std::string media_name(std::uint32_t mbps) {
   switch (mbps) {
-    case 10: return "10baseT";
-    case 100: return "100baseTX";
-    case 1000: return "1000baseT";
-    case 2500: return "2500baseT";
-    case 10000: return "10GbaseT";
-    case 25000: return "25GbaseCR";
-    case 40000: return "40GbaseCR4";
-    case 100000: return "100GbaseCR4";
-    default: return "autoselect";
+    case 10:
+      return "10baseT";
+    case 100:
+      return "100baseTX";
+    case 1000:
+      return "1000baseT";
+    case 2500:
+      return "2500baseT";
+    case 10000:
+      return "10GbaseT";
+    case 25000:
+      return "25GbaseCR";
+    case 40000:
+      return "40GbaseCR4";
+    case 100000:
+      return "100GbaseCR4";
+    default:
+      return "autoselect";
   }
 }
 
@@ -182,7 +191,9 @@ control_service::control_service(asio::io_context& io, node::node& n, std::strin
                                  service_hooks hooks)
     : io_(io), node_(n), path_(std::move(socket_path)), hooks_(std::move(hooks)) {}
 
-control_service::~control_service() { close(); }
+control_service::~control_service() {
+  close();
+}
 
 result<void, std::string> control_service::listen() {
   std::error_code ec;
@@ -286,7 +297,8 @@ json::value control_service::op_interfaces(const json::object& args) {
 
 json::object control_service::handle(session* s, unsigned uid, const json::object& req) {
   std::int64_t id = 0;
-  if (auto it = req.find("id"); it != req.end() && (it->value().is_int64() || it->value().is_uint64()))
+  if (auto it = req.find("id");
+      it != req.end() && (it->value().is_int64() || it->value().is_uint64()))
     id = it->value().to_number<std::int64_t>();
   auto op_it = req.find("op");
   if (op_it == req.end() || !op_it->value().is_string())
@@ -302,8 +314,8 @@ json::object control_service::handle(session* s, unsigned uid, const json::objec
   if (op != "hello" && !greeted)
     return error_reply(id, "version", "the first request must be hello");
 
-  static const std::set<std::string> read_only{"hello",     "interfaces",  "neighbors",
-                                               "stats",     "ping6_listen", "ping6_send"};
+  static const std::set<std::string> read_only{"hello", "interfaces",   "neighbors",
+                                               "stats", "ping6_listen", "ping6_send"};
   if (!read_only.count(op) && uid != 0) return error_reply(id, "EPERM", "permission denied");
 
   try {
@@ -413,10 +425,10 @@ json::object control_service::handle(session* s, unsigned uid, const json::objec
         icmp6[stats::icmp6_desc[i].name] = c.icmp6[i];
       // Refusals and queue overflows inside the neighbour cache itself.
       const auto& nc = node_.neighbors().counters();
-      icmp6["nd_cache_full"] = c.icmp6[static_cast<std::size_t>(stats::icmp6::nd_cache_full)] +
-                               nc.cache_full;
-      icmp6["nd_queue_drop"] = c.icmp6[static_cast<std::size_t>(stats::icmp6::nd_queue_drop)] +
-                               nc.queue_drops;
+      icmp6["nd_cache_full"] =
+          c.icmp6[static_cast<std::size_t>(stats::icmp6::nd_cache_full)] + nc.cache_full;
+      icmp6["nd_queue_drop"] =
+          c.icmp6[static_cast<std::size_t>(stats::icmp6::nd_queue_drop)] + nc.queue_drops;
       for (unsigned t = 0; t < 256; ++t) {
         if (c.icmp6_in_hist[t]) inh[std::to_string(t)] = c.icmp6_in_hist[t];
         if (c.icmp6_out_hist[t]) outh[std::to_string(t)] = c.icmp6_out_hist[t];
@@ -459,7 +471,8 @@ json::object control_service::handle(session* s, unsigned uid, const json::objec
         r.src = sa->addr;
       }
       if (auto h = arg_int(a, "hlim")) {
-        if (*h < 0 || *h > 255) throw op_error{"EINVAL", "illegal hoplimit -- " + std::to_string(*h)};
+        if (*h < 0 || *h > 255)
+          throw op_error{"EINVAL", "illegal hoplimit -- " + std::to_string(*h)};
         r.hop_limit = static_cast<std::uint8_t>(*h);
       }
       const auto ident = arg_int(a, "ident").value_or(0);
@@ -493,29 +506,32 @@ session::session(control_service& svc, local_stream::socket sock)
   if (getsockopt(sock_.native_handle(), SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0) uid_ = cred.uid;
 }
 
-void session::start() { read(); }
+void session::start() {
+  read();
+}
 
 void session::read() {
   auto self = shared_from_this();
-  asio::async_read_until(sock_, buf_, '\n', [this, self](boost::system::error_code ec, std::size_t n) {
-    if (ec) {
-      if (ec == asio::error::not_found) {  // line longer than the buffer
-        send(error_reply(0, "bad_request", "request line too long"));
-      }
-      close();
-      return;
-    }
-    std::string line(asio::buffers_begin(buf_.data()), asio::buffers_begin(buf_.data()) + n);
-    buf_.consume(n);
-    boost::system::error_code jec;
-    json::value v = json::parse(line, jec);
-    if (jec || !v.is_object()) {
-      send(error_reply(0, "bad_request", "malformed JSON request"));
-    } else {
-      send(svc_.handle(this, uid_, v.as_object()));
-    }
-    if (!closed_) read();
-  });
+  asio::async_read_until(
+      sock_, buf_, '\n', [this, self](boost::system::error_code ec, std::size_t n) {
+        if (ec) {
+          if (ec == asio::error::not_found) {  // line longer than the buffer
+            send(error_reply(0, "bad_request", "request line too long"));
+          }
+          close();
+          return;
+        }
+        std::string line(asio::buffers_begin(buf_.data()), asio::buffers_begin(buf_.data()) + n);
+        buf_.consume(n);
+        boost::system::error_code jec;
+        json::value v = json::parse(line, jec);
+        if (jec || !v.is_object()) {
+          send(error_reply(0, "bad_request", "malformed JSON request"));
+        } else {
+          send(svc_.handle(this, uid_, v.as_object()));
+        }
+        if (!closed_) read();
+      });
 }
 
 void session::send(const json::object& msg) {

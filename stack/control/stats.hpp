@@ -11,6 +11,7 @@
 namespace umi::stats {
 
 // X(id, netstat text). Text is a printf format taking one unsigned long long.
+// clang-format off
 #define UMI_IP6_STATS(X)                                                              \
   X(total, "%llu total packets received")                                             \
   X(toosmall, "%llu with size smaller than minimum")                                  \
@@ -29,63 +30,95 @@ namespace umi::stats {
   X(toomanyhdr, "%llu packets discarded due to too may headers")                      \
   X(badsrc, "%llu packets with an invalid source address")                            \
   X(nxthdr_unknown, "%llu packets with an unknown next header")
+// clang-format on
 
-#define UMI_ICMP6_STATS(X)                                                            \
-  X(error, "%llu calls to icmp6_error")                                               \
-  X(canterror, "%llu errors not generated because old message was icmp error")       \
-  X(toofreq, "%llu errors not generated because rate limitation")                     \
-  X(badcode, "%llu messages with bad code fields")                                    \
-  X(tooshort, "%llu messages < minimum length")                                       \
-  X(checksum, "%llu bad checksums")                                                   \
-  X(badlen, "%llu messages with bad length")                                          \
-  X(reflect, "%llu message responses generated")                                      \
-  X(nd_badhlim, "%llu neighbor discovery messages with hop limit != 255")             \
-  X(nd_badopt, "%llu neighbor discovery messages with bad options")                   \
-  X(nd_invalid, "%llu invalid neighbor discovery messages")                           \
-  X(nd_cache_full, "%llu neighbor cache entries refused because the cache is full")   \
-  X(nd_queue_drop, "%llu packets dropped awaiting address resolution")                \
+#define UMI_ICMP6_STATS(X)                                                          \
+  X(error, "%llu calls to icmp6_error")                                             \
+  X(canterror, "%llu errors not generated because old message was icmp error")      \
+  X(toofreq, "%llu errors not generated because rate limitation")                   \
+  X(badcode, "%llu messages with bad code fields")                                  \
+  X(tooshort, "%llu messages < minimum length")                                     \
+  X(checksum, "%llu bad checksums")                                                 \
+  X(badlen, "%llu messages with bad length")                                        \
+  X(reflect, "%llu message responses generated")                                    \
+  X(nd_badhlim, "%llu neighbor discovery messages with hop limit != 255")           \
+  X(nd_badopt, "%llu neighbor discovery messages with bad options")                 \
+  X(nd_invalid, "%llu invalid neighbor discovery messages")                         \
+  X(nd_cache_full, "%llu neighbor cache entries refused because the cache is full") \
+  X(nd_queue_drop, "%llu packets dropped awaiting address resolution")              \
   X(dad_duplicated, "%llu addresses found duplicated by DAD")
 
 // ICMPv6 type names of the KAME input/output histograms (netstat/inet6.c).
 constexpr std::string_view icmp6_type_name(unsigned type) {
   switch (type) {
-    case 1: return "destination unreachable";
-    case 2: return "packet too big";
-    case 3: return "time exceed";
-    case 4: return "parameter problem";
-    case 128: return "echo";
-    case 129: return "echo reply";
-    case 130: return "multicast listener query";
-    case 131: return "multicast listener report";
-    case 132: return "multicast listener done";
-    case 133: return "router solicitation";
-    case 134: return "router advertisement";
-    case 135: return "neighbor solicitation";
-    case 136: return "neighbor advertisement";
-    case 137: return "redirect";
-    case 138: return "router renumbering";
-    case 139: return "node information request";
-    case 140: return "node information reply";
-    default: return "";
+    case 1:
+      return "destination unreachable";
+    case 2:
+      return "packet too big";
+    case 3:
+      return "time exceed";
+    case 4:
+      return "parameter problem";
+    case 128:
+      return "echo";
+    case 129:
+      return "echo reply";
+    case 130:
+      return "multicast listener query";
+    case 131:
+      return "multicast listener report";
+    case 132:
+      return "multicast listener done";
+    case 133:
+      return "router solicitation";
+    case 134:
+      return "router advertisement";
+    case 135:
+      return "neighbor solicitation";
+    case 136:
+      return "neighbor advertisement";
+    case 137:
+      return "redirect";
+    case 138:
+      return "router renumbering";
+    case 139:
+      return "node information request";
+    case 140:
+      return "node information reply";
+    default:
+      return "";
   }
 }
 
 // Upper-layer protocol names of the ip6 input histogram.
 constexpr std::string_view ip6_proto_name(unsigned proto) {
   switch (proto) {
-    case 0: return "hop by hop";
-    case 4: return "IP";
-    case 6: return "TCP";
-    case 17: return "UDP";
-    case 41: return "IP6";
-    case 43: return "routing";
-    case 44: return "fragment";
-    case 50: return "ESP";
-    case 51: return "AH";
-    case 58: return "ICMP6";
-    case 59: return "no next header";
-    case 60: return "destination option";
-    default: return "";
+    case 0:
+      return "hop by hop";
+    case 4:
+      return "IP";
+    case 6:
+      return "TCP";
+    case 17:
+      return "UDP";
+    case 41:
+      return "IP6";
+    case 43:
+      return "routing";
+    case 44:
+      return "fragment";
+    case 50:
+      return "ESP";
+    case 51:
+      return "AH";
+    case 58:
+      return "ICMP6";
+    case 59:
+      return "no next header";
+    case 60:
+      return "destination option";
+    default:
+      return "";
   }
 }
 

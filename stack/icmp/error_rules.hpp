@@ -11,13 +11,17 @@ namespace umi::icmp {
 struct offending_packet {
   ip6_addr src;
   ip6_addr dst;
-  bool l2_multicast = false;     // arrived as link-layer multicast/broadcast
-  bool is_icmp6_error = false;   // an ICMPv6 error message (or unparsable ICMPv6)
+  bool l2_multicast = false;    // arrived as link-layer multicast/broadcast
+  bool is_icmp6_error = false;  // an ICMPv6 error message (or unparsable ICMPv6)
   bool is_redirect = false;
 };
 
-enum class error_verdict : std::uint8_t { send, suppress_error_reply, suppress_multicast,
-                                          suppress_source };
+enum class error_verdict : std::uint8_t {
+  send,
+  suppress_error_reply,
+  suppress_multicast,
+  suppress_source
+};
 
 // RFC 4443 §2.4 (e): never in reply to an ICMPv6 error or a redirect; not to
 // IPv6 or link-layer multicast except Packet Too Big and Parameter Problem

@@ -10,7 +10,9 @@ namespace umi::ip6 {
 using pipeline::drop;
 
 namespace {
-input_verdict dropped(drop d, bool is_ip6) { return {false, is_ip6, d}; }
+input_verdict dropped(drop d, bool is_ip6) {
+  return {false, is_ip6, d};
+}
 
 bool contains(const std::vector<ip6_addr>& v, const ip6_addr& a) {
   return std::find(v.begin(), v.end(), a) != v.end();
@@ -29,9 +31,12 @@ input_verdict classify(const pipeline::port_table& port, bytes frame) noexcept {
   auto ip = wire::ipv6_view::parse(eth->payload());
   if (!ip) {
     switch (ip.error()) {
-      case wire::wire_error::too_short: return dropped(drop::ip6_too_short, true);
-      case wire::wire_error::bad_version: return dropped(drop::ip6_bad_version, true);
-      default: return dropped(drop::ip6_truncated, true);
+      case wire::wire_error::too_short:
+        return dropped(drop::ip6_too_short, true);
+      case wire::wire_error::bad_version:
+        return dropped(drop::ip6_bad_version, true);
+      default:
+        return dropped(drop::ip6_truncated, true);
     }
   }
   const ip6_addr src = ip->src();

@@ -44,7 +44,7 @@ std::optional<ip6_addr> select_source(const ip6_addr& dst, unsigned out_ifindex,
     }
     if (a.deprecated != b.deprecated) return !a.deprecated;  // rule 3
     const bool ia = a.ifindex == out_ifindex, ib = b.ifindex == out_ifindex;
-    if (ia != ib) return ia;  // rule 5
+    if (ia != ib) return ia;                                                 // rule 5
     return common_prefix_len(a.addr, dst) > common_prefix_len(b.addr, dst);  // rule 8
   };
   for (const auto& c : candidates) {

@@ -11,7 +11,7 @@ namespace umi::ip6 {
 struct src_candidate {
   ip6_addr addr;
   unsigned ifindex = 0;
-  bool usable = true;      // not tentative, not duplicated, not anycast
+  bool usable = true;  // not tentative, not duplicated, not anycast
   bool deprecated = false;
 };
 

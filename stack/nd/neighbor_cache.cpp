@@ -4,22 +4,32 @@ namespace umi::nd {
 
 char state_letter(nud_state s) noexcept {
   switch (s) {
-    case nud_state::incomplete: return 'I';
-    case nud_state::reachable: return 'R';
-    case nud_state::stale: return 'S';
-    case nud_state::delay: return 'D';
-    case nud_state::probe: return 'P';
+    case nud_state::incomplete:
+      return 'I';
+    case nud_state::reachable:
+      return 'R';
+    case nud_state::stale:
+      return 'S';
+    case nud_state::delay:
+      return 'D';
+    case nud_state::probe:
+      return 'P';
   }
   return '?';
 }
 
 const char* state_name(nud_state s) noexcept {
   switch (s) {
-    case nud_state::incomplete: return "incomplete";
-    case nud_state::reachable: return "reachable";
-    case nud_state::stale: return "stale";
-    case nud_state::delay: return "delay";
-    case nud_state::probe: return "probe";
+    case nud_state::incomplete:
+      return "incomplete";
+    case nud_state::reachable:
+      return "reachable";
+    case nud_state::stale:
+      return "stale";
+    case nud_state::delay:
+      return "delay";
+    case nud_state::probe:
+      return "probe";
   }
   return "unknown";
 }
@@ -274,9 +284,8 @@ std::vector<neighbor> neighbor_cache::flush() {
 }
 
 void neighbor_cache::flush_interface(unsigned ifindex) {
-  std::erase_if(entries_, [&](const auto& kv) {
-    return kv.first.first == ifindex && !kv.second.is_static;
-  });
+  std::erase_if(entries_,
+                [&](const auto& kv) { return kv.first.first == ifindex && !kv.second.is_static; });
 }
 
 const neighbor* neighbor_cache::find(unsigned ifindex, const ip6_addr& addr) const {

@@ -18,8 +18,8 @@ namespace umi::nd {
 
 enum class nud_state : std::uint8_t { incomplete, reachable, stale, delay, probe };
 
-char state_letter(nud_state s) noexcept;             // KAME ndp: I R S D P
-const char* state_name(nud_state s) noexcept;        // "incomplete", ...
+char state_letter(nud_state s) noexcept;       // KAME ndp: I R S D P
+const char* state_name(nud_state s) noexcept;  // "incomplete", ...
 
 // RFC 4861 §10 protocol constants (and KAME's defaults).
 struct nd_params {
@@ -40,9 +40,9 @@ struct neighbor {
   std::optional<mac_addr> lladdr;
   nud_state state = nud_state::incomplete;
   bool router = false;
-  bool is_static = false;   // ndp -s
-  bool permanent = false;   // static without `temp`
-  time_point expire{};      // state timer (or deletion time for temp statics)
+  bool is_static = false;  // ndp -s
+  bool permanent = false;  // static without `temp`
+  time_point expire{};     // state timer (or deletion time for temp statics)
   unsigned probes = 0;
   std::deque<std::vector<std::uint8_t>> held;  // IPv6 packets awaiting resolution
 };
@@ -97,7 +97,7 @@ class neighbor_cache {
   bool set_static(unsigned ifindex, const ip6_addr& addr, const mac_addr& mac, bool temp,
                   time_point now);
   bool remove(unsigned ifindex, const ip6_addr& addr);
-  std::vector<neighbor> flush();          // every non-static entry, returned
+  std::vector<neighbor> flush();           // every non-static entry, returned
   void flush_interface(unsigned ifindex);  // interface went down
 
   const neighbor* find(unsigned ifindex, const ip6_addr& addr) const;

@@ -11,6 +11,7 @@
 
 namespace umi::pipeline {
 
+// clang-format off
 #define UMI_DROPS(X)                                                                          \
   X(eth_too_short, "ether-input", "frame shorter than an Ethernet header", NONE)              \
   X(eth_not_for_us, "ether-input", "destination MAC is neither ours nor multicast", NONE)     \
@@ -25,6 +26,7 @@ namespace umi::pipeline {
   X(ip6_not_for_us, "ip6-input", "not addressed to us and forwarding is off", cantforward)    \
   X(punt_ring_full, "punt", "slow-path ring full", NONE)                                      \
   X(tx_full, "tx", "transmit queue full", NONE)
+// clang-format on
 
 enum class drop : std::uint8_t {
 #define UMI_X(id, stage, desc, stat) id,

@@ -124,6 +124,8 @@ int worker::run() noexcept {
   return 0;
 }
 
-int worker_main(void* arg) { return static_cast<worker*>(arg)->run(); }
+int worker_main(void* arg) {
+  return static_cast<worker*>(arg)->run();
+}
 
 }  // namespace umi::pipeline

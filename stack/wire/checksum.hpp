@@ -34,9 +34,8 @@ inline std::uint32_t pseudo_header_sum(const ip6_addr& src, const ip6_addr& dst,
 // Checksum field value for an upper-layer message whose checksum field is zero.
 inline std::uint16_t upper_checksum(const ip6_addr& src, const ip6_addr& dst,
                                     std::uint8_t next_header, bytes msg) noexcept {
-  std::uint16_t c = static_cast<std::uint16_t>(
-      ~fold(sum16(msg, pseudo_header_sum(src, dst, static_cast<std::uint32_t>(msg.size()),
-                                         next_header))));
+  std::uint16_t c = static_cast<std::uint16_t>(~fold(sum16(
+      msg, pseudo_header_sum(src, dst, static_cast<std::uint32_t>(msg.size()), next_header))));
   return c;
 }
 

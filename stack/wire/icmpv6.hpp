@@ -33,7 +33,9 @@ inline constexpr std::uint8_t ni_reply = 140;
 }  // namespace icmp6_type
 
 // RFC 4443 §2.4 (e.1): types < 128 are errors.
-constexpr bool is_icmp6_error(std::uint8_t type) noexcept { return type < 128; }
+constexpr bool is_icmp6_error(std::uint8_t type) noexcept {
+  return type < 128;
+}
 
 class icmpv6_view {
  public:

@@ -94,7 +94,7 @@ struct ipv6_repr {
   std::uint32_t flow_label = 0;
 
   static ipv6_repr from(const ipv6_view& v) noexcept {
-    return {v.src(), v.dst(), v.next_header(), v.hop_limit(), v.payload_length(),
+    return {v.src(),           v.dst(),       v.next_header(), v.hop_limit(), v.payload_length(),
             v.traffic_class(), v.flow_label()};
   }
   // Writes all 40 bytes.

@@ -27,13 +27,13 @@ struct ext_walk {
   std::uint8_t upper = 0;
   std::uint16_t upper_offset = 0;     // from the start of the IPv6 header
   std::uint16_t nh_field_offset = 0;  // where the byte holding `upper` sits
-  std::uint8_t icmp_code = 0;         // for param_problem: 0 erroneous field, 1 next header, 2 option
-  std::uint32_t pointer = 0;          // for param_problem
-  std::uint8_t headers = 0;           // extension headers walked
+  std::uint8_t icmp_code = 0;  // for param_problem: 0 erroneous field, 1 next header, 2 option
+  std::uint32_t pointer = 0;   // for param_problem
+  std::uint8_t headers = 0;    // extension headers walked
 };
 
 struct ext_limits {
-  unsigned max_headers = 15;          // net.inet6.ip6.hdrnestlimit
+  unsigned max_headers = 15;  // net.inet6.ip6.hdrnestlimit
   unsigned max_options_per_header = 32;
 };
 

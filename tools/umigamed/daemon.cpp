@@ -40,7 +40,9 @@ namespace asio = boost::asio;
 namespace json = boost::json;
 using namespace std::chrono_literals;
 
-void say(const std::string& s) { std::fprintf(stderr, "umigamed: %s\n", s.c_str()); }
+void say(const std::string& s) {
+  std::fprintf(stderr, "umigamed: %s\n", s.c_str());
+}
 
 // Exclusive per-instance lock on the DPDK file prefix, so two daemons never
 // share runtime state even with --no-shconf/--in-memory.
@@ -148,8 +150,7 @@ std::string tools_path() {
 pid_t spawn_startup(const std::string& script, const std::string& socket) {
   std::vector<std::string> envs{"PATH=" + tools_path(), "UMIGAME_SOCKET=" + socket};
   for (char** e = environ; *e; ++e) {
-    if (std::strncmp(*e, "PATH=", 5) == 0 || std::strncmp(*e, "UMIGAME_SOCKET=", 15) == 0)
-      continue;
+    if (std::strncmp(*e, "PATH=", 5) == 0 || std::strncmp(*e, "UMIGAME_SOCKET=", 15) == 0) continue;
     envs.emplace_back(*e);
   }
   std::vector<char*> envp;
@@ -297,7 +298,9 @@ bool runtime::init_dataplane() {
   node::node_env env;
   env.clock = &clock_;
   env.random = &random_;
-  env.tx = [this](unsigned port, std::vector<std::uint8_t> f) { transmit_local(port, std::move(f)); };
+  env.tx = [this](unsigned port, std::vector<std::uint8_t> f) {
+    transmit_local(port, std::move(f));
+  };
   env.changed = [this] { dirty_ = true; };
   env.echo_reply = [this](const node::echo_event& ev) {
     if (svc_) svc_->on_echo(ev);
@@ -322,7 +325,9 @@ bool runtime::init_dataplane() {
 bool runtime::launch_workers() {
   unsigned available = 0;
   unsigned lcore;
-  RTE_LCORE_FOREACH_WORKER(lcore) { ++available; }
+  RTE_LCORE_FOREACH_WORKER(lcore) {
+    ++available;
+  }
   if (available < nworkers_) {
     say("EAL gave " + std::to_string(available) + " worker lcores, " + std::to_string(nworkers_) +
         " configured");
@@ -340,9 +345,8 @@ bool runtime::launch_workers() {
         if (q % nworkers_ == w) rx.push_back({p.port_id, static_cast<std::uint16_t>(q)});
       txq[p.port_id] = static_cast<std::uint16_t>(w % std::max(p.queues, nworkers_));
     }
-    workers_.push_back(std::make_unique<pipeline::worker>(w, shared, std::move(rx),
-                                                          std::move(txq), punt_rings_[w],
-                                                          inject_rings_[w]));
+    workers_.push_back(std::make_unique<pipeline::worker>(w, shared, std::move(rx), std::move(txq),
+                                                          punt_rings_[w], inject_rings_[w]));
   }
   unsigned w = 0;
   RTE_LCORE_FOREACH_WORKER(lcore) {
@@ -456,10 +460,11 @@ void runtime::fill_stats(json::object& st) {
                               {"description", d.description},
                               {"count", drops[i]}});
   }
-  dl.push_back(json::object{{"stage", "control-tx"},
-                            {"reason", "no_buffer"},
-                            {"description", "no mbuf or inject ring full for a locally sent packet"},
-                            {"count", local_tx_fail_}});
+  dl.push_back(
+      json::object{{"stage", "control-tx"},
+                   {"reason", "no_buffer"},
+                   {"description", "no mbuf or inject ring full for a locally sent packet"},
+                   {"count", local_tx_fail_}});
   st["drops"] = std::move(dl);
   st["workers"] = nworkers_;
   json::array pl;
@@ -507,8 +512,10 @@ int runtime::run() {
   periodic child(io_, [this] { check_startup(); });
   if (!cfg_.startup.empty()) {
     startup_pid_ = spawn_startup(cfg_.startup, cfg_.socket);
-    if (startup_pid_ < 0) say("cannot run startup script " + cfg_.startup);
-    else child.start(100ms);
+    if (startup_pid_ < 0)
+      say("cannot run startup script " + cfg_.startup);
+    else
+      child.start(100ms);
   }
 
   asio::signal_set signals(io_, SIGINT, SIGTERM);

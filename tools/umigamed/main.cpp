@@ -6,7 +6,9 @@
 #include "tools/umigamed/daemon.hpp"
 
 namespace {
-void usage() { std::fprintf(stderr, "usage: umigamed --config FILE\n       umigamed --version\n"); }
+void usage() {
+  std::fprintf(stderr, "usage: umigamed --config FILE\n       umigamed --version\n");
+}
 }  // namespace
 
 int main(int argc, char** argv) {
