@@ -317,7 +317,10 @@ node_result<send_result> node::send(send_request r) {
 
   ip6_addr src;
   if (r.src) {
-    if (!is_our_address(*r.src)) return fail(errc::eaddrnotavail, "Can't assign requested address");
+    // A tentative address may not be used as a source (RFC 4862 §5.4).
+    const interface* sif = nullptr;
+    if (!is_our_address(*r.src, &sif) || sif->find(*r.src)->tentative)
+      return fail(errc::eaddrnotavail, "Can't assign requested address");
     src = *r.src;
   } else {
     std::vector<ip6::src_candidate> cands;
@@ -464,14 +467,9 @@ void node::deliver(interface& ifp, bytes ip6pkt, bool l2_multicast) {
       return;
   }
   ++counters_.ip6_in_hist[w.upper];
-  // RFC 4862 §5.4: a tentative address accepts nothing but NDP.
-  if (const addr_entry* a = ifp.find(ip->dst()); a && (a->tentative || a->duplicated)) {
-    const bytes up = ip->packet().subspan(w.upper_offset);
-    const bool ndp =
-        w.upper == 58 && !up.empty() &&
-        (up[0] == wire::icmp6_type::neighbor_solicit || up[0] == wire::icmp6_type::neighbor_advert);
-    if (!ndp) return;
-  }
+  // RFC 4862 §5.4: DAD's own NS/NA go to multicast groups; anything unicast
+  // to a tentative address, NS and NA included, is silently discarded.
+  if (const addr_entry* a = ifp.find(ip->dst()); a && (a->tentative || a->duplicated)) return;
   counters_.inc(stats::ip6::delivered);
   switch (w.upper) {
     case 58:
@@ -668,8 +666,9 @@ void node::send_error(interface& ifp, bytes offending, bool l2_multicast, std::u
   op.src = ip->src();
   op.dst = ip->dst();
   op.l2_multicast = l2_multicast;
-  if (ip->next_header() == 58 && ip->payload().size() >= 1) {
-    const std::uint8_t t = ip->payload()[0];
+  // RFC 4443 §2.4 (e.1): look past extension headers for an ICMPv6 error.
+  if (auto up = wire::find_upper_layer(*ip); up && up->first == 58) {
+    const std::uint8_t t = ip->packet()[up->second];
     op.is_icmp6_error = wire::is_icmp6_error(t);
     op.is_redirect = t == wire::icmp6_type::redirect;
   }

@@ -40,7 +40,7 @@ duration neighbor_cache::random_reachable() {
   const auto lo = base / 2;
   const auto hi = base + base / 2;
   reachable_time_ = duration(static_cast<duration::rep>(
-      rng_.uniform(static_cast<std::uint64_t>(lo), static_cast<std::uint64_t>(hi))));
+      rng_.uniform(static_cast<std::uint64_t>(lo), static_cast<std::uint64_t>(hi - 1))));
   return reachable_time_;
 }
 

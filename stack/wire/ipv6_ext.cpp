@@ -103,4 +103,19 @@ ext_walk walk_extension_headers(const ipv6_view& ip, const ext_limits& limits) n
   return finish(status::ok);
 }
 
+std::optional<std::pair<std::uint8_t, std::size_t>> find_upper_layer(const ipv6_view& ip) noexcept {
+  const bytes pkt = ip.packet();
+  std::uint8_t nh = ip.next_header();
+  std::size_t off = ipv6_view::header_len;
+  for (unsigned i = 0; is_extension_header(nh); ++i) {
+    if (i >= ext_limits{}.max_headers || off + 8 > pkt.size()) return std::nullopt;
+    if (nh == 44 && (load_be16(&pkt[off + 2]) & 0xfff8) != 0) return std::nullopt;
+    const std::size_t len = nh == 44 ? 8 : (std::size_t{pkt[off + 1]} + 1) * 8;
+    nh = pkt[off];
+    off += len;
+  }
+  if (off >= pkt.size()) return std::nullopt;
+  return std::pair{nh, off};
+}
+
 }  // namespace umi::wire

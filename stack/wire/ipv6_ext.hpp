@@ -9,6 +9,8 @@
 //  +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
 // The fragment header is always 8 octets.
 #include <cstdint>
+#include <optional>
+#include <utility>
 
 #include "stack/wire/ipv6.hpp"
 
@@ -42,6 +44,12 @@ struct ext_limits {
 // options, and atomic fragments (RFC 6946); everything else ends the walk and
 // is reported as `upper` for the caller to dispatch or reject.
 ext_walk walk_extension_headers(const ipv6_view& ip, const ext_limits& limits = {}) noexcept;
+
+// The upper-layer protocol and its offset, skipping extension headers
+// without judging them (KAME ip6_lasthdr): for deciding how to treat a packet
+// that failed elsewhere. nullopt when the chain runs past the packet or a
+// non-first fragment hides the upper layer.
+std::optional<std::pair<std::uint8_t, std::size_t>> find_upper_layer(const ipv6_view& ip) noexcept;
 
 constexpr bool is_extension_header(std::uint8_t nh) noexcept {
   return nh == 0 || nh == 43 || nh == 44 || nh == 60;
