@@ -7,6 +7,7 @@
 #include "stack/wire/ethernet.hpp"
 #include "stack/wire/icmpv6.hpp"
 #include "stack/wire/ipv6.hpp"
+#include "stack/wire/ipv4.hpp"
 #include "stack/wire/ipv6_ext.hpp"
 #include "stack/wire/ndp.hpp"
 
@@ -36,12 +37,6 @@ const char* errc_name(errc e) noexcept {
   }
   return "EINVAL";
 }
-
-namespace {
-unexpected<node_error> fail(errc c, std::string msg) {
-  return unexpected{node_error{c, std::move(msg)}};
-}
-}  // namespace
 
 const addr_entry* interface::find(const ip6_addr& a) const noexcept {
   for (const auto& e : addrs)
@@ -80,7 +75,59 @@ node::node(node_config cfg, node_env env)
                              send_error(*ifp, bytes(pkt), false, wire::icmp6_type::dst_unreach, 3,
                                         0);
                          }}),
-      err_limit_(cfg_.icmp6_errppslimit) {}
+      rt6_(env_.reclaimer),
+      rt4_(env_.reclaimer),
+      arp_(cfg_.nd, *env_.random,
+           nd::nd_actions{
+               [this](unsigned ifx, const ip6_addr& t, std::optional<mac_addr> m) {
+                 // ARP request (RFC 826): broadcast, or unicast for a NUD probe.
+                 interface* ifp = interface_by_index(ifx);
+                 if (ifp == nullptr || ifp->addrs4.empty()) return;
+                 const std::uint32_t tpa = load_be32(&t.b[12]);
+                 std::uint32_t spa = ifp->addrs4.front().addr;
+                 for (const auto& a : ifp->addrs4)
+                   if (((a.addr ^ tpa) >> (32 - a.plen)) == 0) spa = a.addr;
+                 send_arp(*ifp, wire::arp::op_request, spa, tpa, mac_addr{},
+                          m ? *m : mac_addr{{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}});
+               },
+               [this](unsigned ifx, const mac_addr& mac, std::vector<std::uint8_t> pkt) {
+                 if (interface* ifp = interface_by_index(ifx)) emit4(*ifp, mac, std::move(pkt), false);
+               },
+               [this](unsigned ifx, std::vector<std::uint8_t> pkt) {
+                 // RFC 1812 §4.3.3.1: host unreachable for each held packet.
+                 if (interface* ifp = interface_by_index(ifx))
+                   send_error4(*ifp, bytes(pkt), false, 3, 1, 0);
+               }}),
+      err_limit_(cfg_.icmp6_errppslimit) {
+  sysctl_.force("kern.hostname", cfg_.hostname);
+  sysctl_.force("net.inet6.ip6.forwarding", std::int64_t{cfg_.forwarding});
+  sysctl_.on_change = [this](const std::string& name) { apply_sysctl(name); };
+}
+
+void node::apply_sysctl(const std::string& name) {
+  auto i = [this](const char* n) { return sysctl_.integer(n); };
+  cfg_.forwarding = i("net.inet6.ip6.forwarding") != 0;
+  cfg_.forwarding4 = i("net.inet.ip.forwarding") != 0;
+  cfg_.redirects4 = i("net.inet.ip.redirect") != 0;
+  cfg_.ttl = static_cast<std::uint8_t>(i("net.inet.ip.ttl"));
+  err4_limit_.set_rate(static_cast<unsigned>(i("net.inet.icmp.icmplim")));
+  cfg_.redirects = i("net.inet6.ip6.redirect") != 0;
+  cfg_.hop_limit = static_cast<std::uint8_t>(i("net.inet6.ip6.hlim"));
+  cfg_.dad_count = static_cast<unsigned>(i("net.inet6.ip6.dad_count"));
+  cfg_.icmp6_errppslimit = static_cast<unsigned>(i("net.inet6.icmp6.errppslimit"));
+  cfg_.accept_redirects = i("net.inet6.icmp6.rediraccept") != 0;
+  cfg_.redirect_timeout = std::chrono::seconds(i("net.inet6.icmp6.redirtimeout"));
+  cfg_.nd.delay_first_probe = std::chrono::seconds(i("net.inet6.icmp6.nd6_delay"));
+  cfg_.nd.max_unicast_solicit = static_cast<unsigned>(i("net.inet6.icmp6.nd6_umaxtries"));
+  cfg_.nd.max_multicast_solicit = static_cast<unsigned>(i("net.inet6.icmp6.nd6_mmaxtries"));
+  cfg_.nd.max_queue = static_cast<std::size_t>(i("net.inet6.icmp6.nd6_maxqueuelen"));
+  cfg_.hostname = sysctl_.string("kern.hostname");
+  nc_.set_params(cfg_.nd);
+  arp_.set_params(cfg_.nd);
+  err_limit_.set_rate(cfg_.icmp6_errppslimit);
+  log("sysctl " + name + " changed");
+  changed();
+}
 
 unsigned node::add_interface(const std::string& name, unsigned port, const mac_addr& mac,
                              unsigned mtu) {
@@ -171,6 +218,7 @@ node_result<ok_t> node::set_up(std::string_view ifname, bool up) {
   ifp->up = up;
   if (!up) {
     nc_.flush_interface(ifp->index);
+    arp_.flush_interface(ifp->index);
     for (auto& a : ifp->addrs) a.dad_running = false;
   } else {
     // KAME in6_if_up: a link-local address is (re)assigned if missing and
@@ -199,13 +247,16 @@ node_result<ok_t> node::add_address(std::string_view ifname, const ip6_addr& a, 
   }
   if (!p.alias && !ifp->addrs.empty()) {
     // KAME ifconfig without `alias` replaces the first inet6 address.
+    const addr_entry gone = ifp->addrs.front();
     ifp->addrs.erase(ifp->addrs.begin());
+    remove_address_routes(*ifp, gone);
   }
   addr_entry e;
   e.addr = a;
   e.plen = p.plen;
   e.anycast = p.anycast;
   ifp->addrs.push_back(e);
+  add_address_routes(*ifp, e);
   if (ifp->usable()) {
     start_dad(*ifp, ifp->addrs.back());
   } else {
@@ -222,7 +273,9 @@ node_result<ok_t> node::delete_address(std::string_view ifname, const ip6_addr& 
   auto it = std::find_if(ifp->addrs.begin(), ifp->addrs.end(),
                          [&](const addr_entry& e) { return e.addr == a; });
   if (it == ifp->addrs.end()) return fail(errc::eaddrnotavail, "Can't assign requested address");
+  const addr_entry gone = *it;
   ifp->addrs.erase(it);
+  remove_address_routes(*ifp, gone);
   changed();
   return ok;
 }
@@ -249,165 +302,6 @@ node_result<ok_t> node::delete_neighbor(unsigned ifindex, const ip6_addr& a) {
   return ok;
 }
 
-bool node::is_our_address(const ip6_addr& a, const interface** out) const {
-  for (const auto& i : ifs_) {
-    if (const addr_entry* e = i.find(a); e && !e->duplicated) {
-      if (out) *out = &i;
-      return true;
-    }
-  }
-  return false;
-}
-
-std::vector<std::uint8_t> node::build_ip6(const ip6_addr& src, const ip6_addr& dst, std::uint8_t nh,
-                                          std::uint8_t hlim, std::vector<std::uint8_t> payload) {
-  if (nh == 58 && payload.size() >= 4) {
-    payload[2] = payload[3] = 0;
-    store_be16(&payload[2], wire::upper_checksum(src, dst, nh, bytes(payload)));
-  }
-  std::vector<std::uint8_t> pkt(wire::ipv6_view::header_len + payload.size());
-  wire::ipv6_repr h;
-  h.src = src;
-  h.dst = dst;
-  h.next_header = nh;
-  h.hop_limit = hlim;
-  h.payload_length = static_cast<std::uint16_t>(payload.size());
-  h.emit(mut_bytes(pkt));
-  std::copy(payload.begin(), payload.end(), pkt.begin() + wire::ipv6_view::header_len);
-  return pkt;
-}
-
-void node::emit(interface& ifp, const mac_addr& dst_mac, std::vector<std::uint8_t> ip6pkt) {
-  if (!ifp.usable()) {
-    counters_.inc(stats::ip6::odropped);
-    return;
-  }
-  std::vector<std::uint8_t> frame(wire::ethernet_view::header_len + ip6pkt.size());
-  wire::ethernet_repr{dst_mac, ifp.mac, static_cast<std::uint16_t>(wire::ethertype::ipv6)}.emit(
-      mut_bytes(frame));
-  std::copy(ip6pkt.begin(), ip6pkt.end(), frame.begin() + wire::ethernet_view::header_len);
-  if (ip6pkt.size() > wire::ipv6_view::header_len && ip6pkt[6] == 58)
-    ++counters_.icmp6_out_hist[ip6pkt[wire::ipv6_view::header_len]];
-  counters_.inc(stats::ip6::localout);
-  if (env_.tx) env_.tx(ifp.port, std::move(frame));
-}
-
-node_result<send_result> node::send(send_request r) {
-  interface* ifp = nullptr;
-  if (r.ifindex != 0) {
-    ifp = interface_by_index(r.ifindex);
-    if (ifp == nullptr) return fail(errc::enxio, "no such interface");
-  } else if (r.dst.is_link_scope()) {
-    return fail(errc::einval, "scoped destination " + r.dst.to_string() + " needs an interface");
-  }
-  const interface* local_if = nullptr;
-  const bool to_self = is_our_address(r.dst, &local_if);
-  if (ifp == nullptr) {
-    if (to_self) {
-      ifp = interface_by_index(local_if->index);
-    } else {
-      ifp = interface_by_index(onlink_interface(r.dst));
-    }
-    if (ifp == nullptr) {
-      counters_.inc(stats::ip6::noroute);
-      return fail(errc::enetunreach, "No route to host");
-    }
-  }
-  if (!ifp->up) return fail(errc::enetdown, "Network is down");
-
-  ip6_addr src;
-  if (r.src) {
-    // A tentative address may not be used as a source (RFC 4862 §5.4).
-    const interface* sif = nullptr;
-    if (!is_our_address(*r.src, &sif) || sif->find(*r.src)->tentative)
-      return fail(errc::eaddrnotavail, "Can't assign requested address");
-    src = *r.src;
-  } else {
-    std::vector<ip6::src_candidate> cands;
-    for (const auto& i : ifs_) {
-      if (!i.up) continue;
-      for (const auto& a : i.addrs)
-        cands.push_back(
-            {a.addr, i.index, !a.tentative && !a.duplicated && !a.anycast, a.deprecated});
-    }
-    auto s = ip6::select_source(r.dst, ifp->index, cands);
-    if (!s) return fail(errc::eaddrnotavail, "Can't assign requested address");
-    src = *s;
-  }
-  const std::uint8_t hlim =
-      r.hop_limit ? *r.hop_limit : (r.dst.is_multicast() ? 1 : cfg_.hop_limit);
-  auto pkt = build_ip6(src, r.dst, r.next_header, hlim, std::move(r.payload));
-  send_result res{src, ifp->index};
-
-  if (to_self) {  // loopback: deliver to ourselves (KAME: through lo0)
-    counters_.inc(stats::ip6::localout);
-    counters_.inc(stats::ip6::total);
-    deliver(*ifp, bytes(pkt), false);
-    return res;
-  }
-  if (r.dst.is_multicast()) {
-    const bool joined = ifp->groups().count(r.dst) != 0;
-    auto copy = joined ? pkt : std::vector<std::uint8_t>{};
-    emit(*ifp, r.dst.multicast_mac(), std::move(pkt));
-    // IPV6_MULTICAST_LOOP (default on): our own membership hears it too.
-    if (joined) {
-      counters_.inc(stats::ip6::total);
-      deliver(*ifp, bytes(copy), true);
-    }
-    return res;
-  }
-  mac_addr mac;
-  switch (nc_.resolve(ifp->index, r.dst, &pkt, now(), mac)) {
-    case nd::neighbor_cache::resolve_result::send:
-      emit(*ifp, mac, std::move(pkt));
-      break;
-    case nd::neighbor_cache::resolve_result::queued:
-      break;
-    case nd::neighbor_cache::resolve_result::dropped:
-      return fail(errc::ehostunreach, "No buffer space available");
-  }
-  return res;
-}
-
-void node::send_ns(unsigned ifindex, const ip6_addr& target, std::optional<mac_addr> dst_mac,
-                   bool dad) {
-  interface* ifp = interface_by_index(ifindex);
-  if (ifp == nullptr || !ifp->usable()) return;
-  ip6_addr src{};  // DAD: unspecified source, no SLLA (RFC 4862 §5.4.2)
-  if (!dad) {
-    std::vector<ip6::src_candidate> cands;
-    for (const auto& a : ifp->addrs)
-      cands.push_back(
-          {a.addr, ifp->index, !a.tentative && !a.duplicated && !a.anycast, a.deprecated});
-    auto s = ip6::select_source(target, ifp->index, cands);
-    if (!s) return;
-    src = *s;
-  }
-  const ip6_addr dst = dst_mac ? target : target.solicited_node();
-  std::vector<std::uint8_t> msg(32);
-  std::optional<mac_addr> slla;
-  if (!dad) slla = ifp->mac;
-  msg.resize(wire::emit_ns(mut_bytes(msg), target, slla));
-  auto pkt = build_ip6(src, dst, 58, 255, std::move(msg));
-  emit(*ifp, dst_mac ? *dst_mac : dst.multicast_mac(), std::move(pkt));
-}
-
-void node::send_na(interface& ifp, const ip6_addr& dst, const ip6_addr& target, bool solicited,
-                   bool override_flag) {
-  std::vector<std::uint8_t> msg(32);
-  msg.resize(
-      wire::emit_na(mut_bytes(msg), target, cfg_.forwarding, solicited, override_flag, ifp.mac));
-  // RFC 4861 §7.2.4: the source is the target address when it is ours.
-  auto pkt = build_ip6(target, dst, 58, 255, std::move(msg));
-  if (dst.is_multicast()) {
-    emit(ifp, dst.multicast_mac(), std::move(pkt));
-    return;
-  }
-  mac_addr mac;
-  if (nc_.resolve(ifp.index, dst, &pkt, now(), mac) == nd::neighbor_cache::resolve_result::send)
-    emit(ifp, mac, std::move(pkt));
-}
-
 void node::tick() {
   const time_point t = now();
   for (auto& ifp : ifs_) {
@@ -430,13 +324,27 @@ void node::tick() {
     }
   }
   nc_.tick(t);
+  arp_.tick(t);
+  expire_reassembly(t);
+  // Routes learned from redirects live net.inet6.icmp6.redirtimeout seconds.
+  std::vector<std::pair<ip6_addr, unsigned>> expired;
+  for (const auto& [k, r] : rt6_.routes())
+    if (r.kind == control::route_kind::redirect && r.expire && *r.expire <= t) expired.push_back(k);
+  for (const auto& [d, l] : expired) {
+    if (auto r = rt6_.remove(d, l)) route_event("RTM_DELETE", *r);
+    changed();
+  }
 }
 
 void node::input(unsigned port, bytes frame) {
   interface* ifp = interface_by_port(port);
   if (ifp == nullptr || !ifp->up) return;
   auto eth = wire::ethernet_view::parse(frame);
-  if (!eth || eth->type() != static_cast<std::uint16_t>(wire::ethertype::ipv6)) return;
+  if (!eth) return;
+  if (eth->type() != static_cast<std::uint16_t>(wire::ethertype::ipv6)) {
+    input4(*ifp, frame);
+    return;
+  }
   deliver(*ifp, eth->payload(), eth->dst().is_multicast());
 }
 
@@ -462,8 +370,8 @@ void node::deliver(interface& ifp, bytes ip6pkt, bool l2_multicast) {
       counters_.inc(stats::ip6::toomanyhdr);
       return;
     case st::fragment:
-      // Reassembly is not implemented: fragments are counted and dropped.
       counters_.inc(stats::ip6::fragments);
+      reassemble(ifp, *ip, w.nh_field_offset, l2_multicast);
       return;
   }
   ++counters_.ip6_in_hist[w.upper];
@@ -490,211 +398,6 @@ void node::deliver(interface& ifp, bytes ip6pkt, bool l2_multicast) {
                  w.nh_field_offset);
       return;
   }
-}
-
-void node::icmp_input(interface& ifp, bytes pkt, std::size_t off, bool l2_multicast) {
-  auto ip = wire::ipv6_view::parse(pkt);
-  const bytes msg = pkt.subspan(off);
-  auto icmp = wire::icmpv6_view::parse(msg);
-  if (!icmp) {
-    counters_.inc(stats::icmp6::tooshort);
-    return;
-  }
-  if (!wire::upper_checksum_ok(ip->src(), ip->dst(), 58, msg)) {
-    counters_.inc(stats::icmp6::checksum);
-    return;
-  }
-  ++counters_.icmp6_in_hist[icmp->type()];
-  switch (icmp->type()) {
-    case echo_request: {
-      if (!wire::echo_view::parse(msg)) {
-        counters_.inc(stats::icmp6::tooshort);
-        return;
-      }
-      send_request r;
-      r.dst = ip->src();
-      r.ifindex = ip->src().is_link_scope() ? ifp.index : 0;
-      // Reply from the address asked, unless it was multicast or anycast.
-      const addr_entry* a = ifp.find(ip->dst());
-      if (!ip->dst().is_multicast() && a && !a->anycast) r.src = ip->dst();
-      r.payload.assign(msg.begin(), msg.end());
-      r.payload[0] = echo_reply;
-      r.payload[1] = 0;
-      if (ip->src().is_unspecified() || ip->src().is_multicast()) return;
-      if (send(std::move(r))) counters_.inc(stats::icmp6::reflect);
-      return;
-    }
-    case echo_reply: {
-      auto e = wire::echo_view::parse(msg);
-      if (!e) {
-        counters_.inc(stats::icmp6::tooshort);
-        return;
-      }
-      if (!ip->dst().is_multicast() && !l2_multicast) nc_.confirm(ifp.index, ip->src(), now());
-      if (env_.echo_reply) {
-        echo_event ev;
-        ev.ident = e->ident();
-        ev.seq = e->seq();
-        ev.from = ip->src();
-        ev.to = ip->dst();
-        ev.ifindex = ifp.index;
-        ev.hlim = ip->hop_limit();
-        ev.len = msg.size();
-        ev.payload.assign(e->data().begin(), e->data().end());
-        env_.echo_reply(ev);
-      }
-      return;
-    }
-    case wire::icmp6_type::neighbor_solicit:
-      ns_input(ifp, ip->src(), ip->dst(), ip->hop_limit(), msg);
-      return;
-    case wire::icmp6_type::neighbor_advert:
-      na_input(ifp, ip->src(), ip->dst(), ip->hop_limit(), msg);
-      return;
-    case wire::icmp6_type::router_solicit:
-    case wire::icmp6_type::router_advert:
-    case wire::icmp6_type::redirect:
-      // RFC 4861 §6.1: validity first; router behaviour comes with routing.
-      if (ip->hop_limit() != 255) counters_.inc(stats::icmp6::nd_badhlim);
-      return;
-    default:
-      if (wire::is_icmp6_error(icmp->type())) error_input(msg, ip->src());
-      return;
-  }
-}
-
-// RFC 4861 §7.1.1 validation, then §7.2.3 / RFC 4862 §5.4.3.
-void node::ns_input(interface& ifp, const ip6_addr& src, const ip6_addr& dst, std::uint8_t hlim,
-                    bytes msg) {
-  if (hlim != 255) {
-    counters_.inc(stats::icmp6::nd_badhlim);
-    return;
-  }
-  auto ns = wire::ns_view::parse(msg);
-  if (msg[1] != 0 || !ns) {
-    counters_.inc(stats::icmp6::nd_invalid);
-    return;
-  }
-  auto opts = wire::parse_nd_options(ns->options());
-  if (!opts) {
-    counters_.inc(stats::icmp6::nd_badopt);
-    return;
-  }
-  const ip6_addr target = ns->target();
-  if (target.is_multicast() ||
-      (src.is_unspecified() && (!dst.is_solicited_node() || opts->src_lladdr))) {
-    counters_.inc(stats::icmp6::nd_invalid);
-    return;
-  }
-  addr_entry* a = ifp.find(target);
-  if (a == nullptr || a->duplicated) return;  // not for us
-  if (a->tentative) {
-    // RFC 4862 §5.4.3: an NS for our tentative address from the unspecified
-    // source is another node doing DAD for it: the address is duplicated.
-    if (src.is_unspecified() && a->dad_running) dad_failed(ifp, *a, "NS received");
-    return;
-  }
-  if (src.is_unspecified()) {
-    // Another node's DAD for our address: defend it (RFC 4861 §7.2.4).
-    send_na(ifp, ip6::all_nodes, target, false, !a->anycast);
-    return;
-  }
-  if (opts->src_lladdr) nc_.on_lladdr_learned(ifp.index, src, *opts->src_lladdr, now());
-  send_na(ifp, src, target, true, !a->anycast);
-}
-
-// RFC 4861 §7.1.2 validation, then §7.2.5 / RFC 4862 §5.4.4.
-void node::na_input(interface& ifp, const ip6_addr& src, const ip6_addr& dst, std::uint8_t hlim,
-                    bytes msg) {
-  (void)src;
-  if (hlim != 255) {
-    counters_.inc(stats::icmp6::nd_badhlim);
-    return;
-  }
-  auto na = wire::na_view::parse(msg);
-  if (msg[1] != 0 || !na) {
-    counters_.inc(stats::icmp6::nd_invalid);
-    return;
-  }
-  auto opts = wire::parse_nd_options(na->options());
-  if (!opts) {
-    counters_.inc(stats::icmp6::nd_badopt);
-    return;
-  }
-  if (na->target().is_multicast() || (dst.is_multicast() && na->solicited())) {
-    counters_.inc(stats::icmp6::nd_invalid);
-    return;
-  }
-  if (addr_entry* a = ifp.find(na->target())) {
-    if (a->tentative && a->dad_running)
-      dad_failed(ifp, *a, "NA received");
-    else if (!a->duplicated)
-      log(ifp.name + ": duplicate address " + a->addr.to_string() + " advertised by another node");
-    return;
-  }
-  nc_.on_advert(ifp.index, na->target(), opts->tgt_lladdr, na->router(), na->solicited(),
-                na->override_flag(), now());
-}
-
-// An ICMPv6 error quoting one of our echo requests is reported to ping6.
-void node::error_input(bytes msg, const ip6_addr& from) {
-  if (msg.size() < 8 + wire::ipv6_view::header_len + 8) return;
-  const bytes inner = msg.subspan(8);
-  const std::size_t plen = load_be16(&inner[4]);
-  (void)plen;
-  if (inner[6] != 58) return;
-  const bytes quoted = inner.subspan(wire::ipv6_view::header_len);
-  if (quoted[0] != echo_request) return;
-  if (env_.icmp_error) {
-    icmp_error_event ev;
-    ev.ident = load_be16(&quoted[4]);
-    ev.seq = load_be16(&quoted[6]);
-    ev.from = from;
-    ev.type = msg[0];
-    ev.code = msg[1];
-    ev.mtu = msg[0] == wire::icmp6_type::packet_too_big ? load_be32(&msg[4]) : 0;
-    env_.icmp_error(ev);
-  }
-}
-
-void node::send_error(interface& ifp, bytes offending, bool l2_multicast, std::uint8_t type,
-                      std::uint8_t code, std::uint32_t param) {
-  counters_.inc(stats::icmp6::error);
-  auto ip = wire::ipv6_view::parse(offending);
-  if (!ip) return;
-  icmp::offending_packet op;
-  op.src = ip->src();
-  op.dst = ip->dst();
-  op.l2_multicast = l2_multicast;
-  // RFC 4443 §2.4 (e.1): look past extension headers for an ICMPv6 error.
-  if (auto up = wire::find_upper_layer(*ip); up && up->first == 58) {
-    const std::uint8_t t = ip->packet()[up->second];
-    op.is_icmp6_error = wire::is_icmp6_error(t);
-    op.is_redirect = t == wire::icmp6_type::redirect;
-  }
-  if (icmp::may_send_error(op, type, code) != icmp::error_verdict::send) {
-    counters_.inc(stats::icmp6::canterror);
-    return;
-  }
-  if (!err_limit_.allow(now())) {
-    counters_.inc(stats::icmp6::toofreq);
-    return;
-  }
-  // RFC 4443 §2.4 (c): as much of the invoking packet as fits in 1280 bytes.
-  const std::size_t room = 1280 - wire::ipv6_view::header_len - 8;
-  const std::size_t n = std::min(room, offending.size());
-  send_request r;
-  r.dst = ip->src();
-  r.ifindex = ip->src().is_link_scope() ? ifp.index : 0;
-  // Reply from the address the packet was sent to when it is ours.
-  if (!ip->dst().is_multicast() && ifp.find(ip->dst()) && !ifp.find(ip->dst())->anycast)
-    r.src = ip->dst();
-  r.payload.resize(8 + n);
-  r.payload[0] = type;
-  r.payload[1] = code;
-  store_be32(&r.payload[4], param);
-  std::copy_n(offending.begin(), n, r.payload.begin() + 8);
-  (void)send(std::move(r));
 }
 
 }  // namespace umi::node

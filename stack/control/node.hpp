@@ -7,9 +7,11 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "stack/base/addr.hpp"
@@ -17,9 +19,13 @@
 #include "stack/base/clock.hpp"
 #include "stack/base/result.hpp"
 #include "stack/base/rng.hpp"
+#include "stack/control/routes.hpp"
 #include "stack/control/stats.hpp"
+#include "stack/control/sysctl.hpp"
 #include "stack/icmp/error_rules.hpp"
 #include "stack/nd/neighbor_cache.hpp"
+#include "stack/pipeline/table.hpp"
+#include "stack/wire/ipv6.hpp"
 
 namespace umi::node {
 
@@ -41,6 +47,9 @@ struct node_error {
 };
 template <class T>
 using node_result = result<T, node_error>;
+inline unexpected<node_error> fail(errc c, std::string msg) {
+  return unexpected{node_error{c, std::move(msg)}};
+}
 
 struct addr_entry {
   ip6_addr addr;
@@ -56,6 +65,14 @@ struct addr_entry {
   time_point dad_next{};
 };
 
+struct addr4_entry {
+  std::uint32_t addr = 0;  // host order
+  unsigned plen = 24;
+  std::uint32_t broadcast() const noexcept {
+    return plen >= 31 ? 0xffffffffu : (addr | (0xffffffffu >> plen));
+  }
+};
+
 struct interface {
   std::string name;
   unsigned index = 0;  // 1-based, as KAME's if_index
@@ -66,6 +83,7 @@ struct interface {
   bool link = true;  // carrier
   std::uint32_t speed_mbps = 10000;
   std::vector<addr_entry> addrs;
+  std::vector<addr4_entry> addrs4;
 
   bool usable() const noexcept { return up && link; }
   const addr_entry* find(const ip6_addr& a) const noexcept;
@@ -79,7 +97,13 @@ struct node_config {
   unsigned dad_count = 1;       // net.inet6.ip6.dad_count
   std::uint8_t hop_limit = 64;  // net.inet6.ip6.hlim
   unsigned icmp6_errppslimit = 100;
-  bool forwarding = false;  // net.inet6.ip6.forwarding (router flag in NAs)
+  bool forwarding = false;       // net.inet6.ip6.forwarding (router flag in NAs)
+  bool redirects = true;         // net.inet6.ip6.redirect: send redirects
+  bool accept_redirects = true;  // net.inet6.icmp6.rediraccept (hosts)
+  duration redirect_timeout = std::chrono::seconds(600);
+  bool forwarding4 = false;  // net.inet.ip.forwarding
+  bool redirects4 = true;    // net.inet.ip.redirect
+  std::uint8_t ttl = 64;     // net.inet.ip.ttl
 };
 
 struct echo_event {
@@ -102,6 +126,20 @@ struct icmp_error_event {
   std::uint32_t mtu = 0;
 };
 
+// An ICMP(v6) error or echo reply answering a traceroute probe (a UDP
+// datagram whose source port is the listener's ident, or an echo request).
+struct probe_event {
+  bool v4 = false;
+  std::uint16_t ident = 0;
+  std::uint16_t port = 0;  // UDP destination port of the probe (0 for echo)
+  std::uint16_t seq = 0;   // echo sequence number (0 for UDP)
+  ip6_addr from;           // IPv4-mapped for IPv4
+  std::uint8_t type = 0;
+  std::uint8_t code = 0;
+  std::uint8_t hlim = 0;   // hop limit / TTL of the answer as received
+  std::size_t len = 0;
+};
+
 struct node_env {
   const clock_source* clock = nullptr;
   rng* random = nullptr;
@@ -111,12 +149,35 @@ struct node_env {
   std::function<void()> changed;
   std::function<void(const echo_event&)> echo_reply;
   std::function<void(const icmp_error_event&)> icmp_error;
+  std::function<void(const probe_event&)> probe;
   std::function<void(const std::string&)> log;
+  // Where memory the workers may still read goes (RCU); nullptr in tests.
+  fib::reclaimer* reclaimer = nullptr;
+  // Routing socket style events for `route monitor`.
+  std::function<void(const char* type, const control::route6&)> route_event;
 };
+
+struct route_spec {
+  ip6_addr dest;
+  unsigned plen = 0;
+  std::optional<ip6_addr> gateway;
+  unsigned ifindex = 0;          // zone of a link-local gateway, or -interface's interface
+  bool interface_route = false;  // on-link through ifindex
+  bool reject = false;
+  bool blackhole = false;
+  bool v4 = false;  // dest/gateway are IPv4-mapped, plen counts from 96
+};
+
 
 // Counters the control thread owns (the workers own the rest).
 struct node_counters {
   std::array<std::uint64_t, static_cast<std::size_t>(stats::ip6::count_)> ip6{};
+  std::array<std::uint64_t, static_cast<std::size_t>(stats::ip::count_)> ip{};
+  std::array<std::uint64_t, static_cast<std::size_t>(stats::icmp::count_)> icmp{};
+  std::array<std::uint64_t, 256> icmp_in_hist{};
+  std::array<std::uint64_t, 256> icmp_out_hist{};
+  void inc(stats::ip s) { ++ip[static_cast<std::size_t>(s)]; }
+  void inc(stats::icmp s) { ++icmp[static_cast<std::size_t>(s)]; }
   std::array<std::uint64_t, static_cast<std::size_t>(stats::icmp6::count_)> icmp6{};
   std::array<std::uint64_t, 256> ip6_in_hist{};
   std::array<std::uint64_t, 256> icmp6_in_hist{};
@@ -168,6 +229,38 @@ class node {
   // Interface on which `a` is on-link (zone for link-local), or 0.
   unsigned onlink_interface(const ip6_addr& a) const;
 
+  // Routing (KAME route add/delete/change/flush).
+  node_result<control::route6> route_add(const route_spec& spec, bool change);
+  node_result<control::route6> route_delete(const ip6_addr& dest, unsigned plen,
+                                            std::optional<ip6_addr> gateway, bool v4 = false);
+  std::vector<control::route6> route_flush(std::optional<bool> v4 = std::nullopt);
+  const control::route_table6& routes() const { return rt6_; }
+  const control::route_table6& routes4() const { return rt4_; }
+
+  // IPv4 (ifconfig inet, arp). Addresses are host order.
+  node_result<ok_t> add_address4(std::string_view ifname, std::uint32_t a, unsigned plen,
+                                 bool alias);
+  node_result<ok_t> delete_address4(std::string_view ifname, std::uint32_t a);
+  const nd::neighbor_cache& arp() const { return arp_; }
+  node_result<ok_t> set_arp(std::uint32_t a, const mac_addr& mac, bool temp);
+  node_result<ok_t> delete_arp(std::uint32_t a);
+  std::vector<nd::neighbor> flush_arp() { return arp_.flush(); }
+  unsigned onlink_interface4(std::uint32_t a) const;
+  struct send4_request {
+    std::uint32_t dst = 0;
+    std::optional<std::uint32_t> src;
+    std::uint8_t protocol = 1;
+    std::optional<std::uint8_t> ttl;
+    std::vector<std::uint8_t> payload;  // ICMP checksum filled here
+  };
+  node_result<std::uint32_t> send4(send4_request r);  // returns the source used
+  control::sysctl_registry& sysctl() { return sysctl_; }
+  std::uint64_t neighbor_generation() const { return nc_.generation() + arp_.generation(); }
+
+  // Forwarding exceptions the workers punted (Ethernet frame as received).
+  void forward_punt(unsigned port, bytes frame, pipeline::punt_reason reason,
+                    std::uint32_t nexthop);
+
   // Originate an IPv6 packet (ping6, errors, NDP).
   node_result<send_result> send(send_request r);
 
@@ -183,6 +276,33 @@ class node {
 
  private:
   void start_dad(interface& ifp, addr_entry& a);
+  void add_address_routes(const interface& ifp, const addr_entry& a);
+  void remove_address_routes(const interface& ifp, const addr_entry& a);
+  control::route_table6& table(bool v4) { return v4 ? rt4_ : rt6_; }
+  // IPv4 (node_ip4.cpp).
+  void input4(interface& ifp, bytes frame);
+  void arp_input(interface& ifp, bytes payload);
+  void send_arp(interface& ifp, std::uint16_t op, std::uint32_t spa, std::uint32_t tpa,
+                const mac_addr& tha, const mac_addr& dst);
+  void deliver4(interface& ifp, bytes ip4pkt, bool l2_broadcast);
+  void send_error4(interface& ifp, bytes offending, bool l2_broadcast, std::uint8_t type,
+                   std::uint8_t code, std::uint32_t param);
+  void emit4(interface& ifp, const mac_addr& dst, std::vector<std::uint8_t> pkt, bool forwarded);
+  void forward_punt4(interface& in, bytes ip4pkt, bool l2_broadcast, pipeline::punt_reason r,
+                     std::uint32_t nexthop);
+  void forward_slow4(interface& in, bytes ip4pkt, bool may_redirect);
+  void output4(interface& out, std::uint32_t next_hop, std::vector<std::uint8_t> pkt,
+               bool forwarded);
+  void add_address4_routes(const interface& ifp, const addr4_entry& a);
+  void remove_address4_routes(const interface& ifp, const addr4_entry& a);
+  bool is_our_address4(std::uint32_t a, const interface** ifp = nullptr) const;
+  void route_event(const char* type, const control::route6& r) const {
+    if (env_.route_event) env_.route_event(type, r);
+  }
+  void apply_sysctl(const std::string& name);
+  void forward_slow(interface& in, bytes ip6pkt, bool may_redirect);
+  void send_redirect(interface& in, bytes offending, const ip6_addr& target, const ip6_addr& dst);
+  void redirect_input(interface& ifp, const ip6_addr& src, std::uint8_t hlim, bytes msg);
   void assign_link_local(interface& ifp);
   void dad_failed(interface& ifp, addr_entry& a, const char* why);
   void deliver(interface& ifp, bytes ip6pkt, bool l2_multicast);
@@ -191,14 +311,17 @@ class node {
                 bytes msg);
   void na_input(interface& ifp, const ip6_addr& src, const ip6_addr& dst, std::uint8_t hlim,
                 bytes msg);
-  void error_input(bytes msg, const ip6_addr& from);
+  void error_input(bytes msg, const ip6_addr& from, std::uint8_t hlim);
+  void error_input4(bytes msg, std::uint32_t from, std::uint8_t ttl);
   void send_error(interface& ifp, bytes offending, bool l2_multicast, std::uint8_t type,
                   std::uint8_t code, std::uint32_t param);
   void send_ns(unsigned ifindex, const ip6_addr& target, std::optional<mac_addr> dst_mac, bool dad);
   void send_na(interface& ifp, const ip6_addr& dst, const ip6_addr& target, bool solicited,
                bool override_flag);
   // Builds Ethernet + IPv6 around `payload` and transmits to `dst_mac`.
-  void emit(interface& ifp, const mac_addr& dst_mac, std::vector<std::uint8_t> ip6pkt);
+  void emit(interface& ifp, const mac_addr& dst_mac, std::vector<std::uint8_t> ip6pkt,
+            bool forwarded = false);
+  std::vector<std::vector<std::uint8_t>> fragment(std::vector<std::uint8_t> pkt, unsigned mtu);
   std::vector<std::uint8_t> build_ip6(const ip6_addr& src, const ip6_addr& dst, std::uint8_t nh,
                                       std::uint8_t hlim, std::vector<std::uint8_t> payload);
   bool is_our_address(const ip6_addr& a, const interface** ifp = nullptr) const;
@@ -209,10 +332,32 @@ class node {
     if (env_.changed) env_.changed();
   }
 
+  // RFC 8200 §4.5 reassembly of fragments addressed to us.
+  struct reassembly {
+    std::vector<std::uint8_t> unfrag;  // IPv6 header of the first fragment
+    std::vector<std::pair<std::size_t, std::vector<std::uint8_t>>> pieces;  // offset, data
+    std::size_t total = 0;  // known once the last fragment arrived
+    bool have_first = false;
+    std::uint8_t next_header = 0;
+    time_point deadline{};
+    unsigned ifindex = 0;
+  };
+  using reass_key = std::tuple<ip6_addr, ip6_addr, std::uint32_t, unsigned>;
+  void reassemble(interface& ifp, const wire::ipv6_view& ip, std::size_t frag_off,
+                  bool l2_multicast);
+  void expire_reassembly(time_point t);
+  std::map<reass_key, reassembly> reass_;
+
   node_config cfg_;
   node_env env_;
   std::vector<interface> ifs_;
   nd::neighbor_cache nc_;
+  control::route_table6 rt6_;
+  control::route_table6 rt4_;  // IPv4 routes as IPv4-mapped prefixes
+  nd::neighbor_cache arp_;     // ARP entries under IPv4-mapped keys, same NUD machine
+  icmp::rate_limiter err4_limit_{200};
+  std::uint16_t ip4_ident_ = 0;
+  control::sysctl_registry sysctl_;
   icmp::rate_limiter err_limit_;
   node_counters counters_;
 };

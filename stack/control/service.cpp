@@ -1,5 +1,8 @@
 #include "stack/control/service.hpp"
 
+#include "stack/ip4/input.hpp"
+#include "stack/wire/ipv4.hpp"
+
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -110,6 +113,11 @@ json::object render_interface(const node::node& n, const node::interface& i) {
                                  {"vltime", nullptr}});
   }
   (void)n;
+  json::array inet;
+  for (const auto& a : i.addrs4)
+    inet.push_back(json::object{{"addr", wire::ip4_to_string(a.addr)},
+                                {"prefixlen", a.plen},
+                                {"broadcast", wire::ip4_to_string(a.broadcast())}});
   return {{"name", i.name},
           {"index", i.index},
           {"flags", flags},
@@ -118,7 +126,7 @@ json::object render_interface(const node::node& n, const node::interface& i) {
           {"media", media_name(i.speed_mbps)},
           {"status", i.link ? "active" : "no carrier"},
           {"inet6", std::move(inet6)},
-          {"inet", json::array{}}};
+          {"inet", std::move(inet)}};
 }
 
 json::object render_neighbor(node::node& n, const nd::neighbor& e) {
@@ -129,7 +137,9 @@ json::object render_neighbor(node::node& n, const nd::neighbor& e) {
     // STALE entries report "expired" (0), as KAME's ndp shows them.
     expire = e.state == nd::nud_state::stale ? 0 : std::max<std::int64_t>(left, 0);
   }
-  return {{"addr", e.addr.to_string()},
+  const bool v4 = e.addr.b[10] == 0xff && e.addr.b[11] == 0xff && e.addr.b[0] == 0;
+  return {{"family", v4 ? "inet" : "inet6"},
+          {"addr", v4 ? wire::ip4_to_string(ip4::unmapped(e.addr)) : e.addr.to_string()},
           {"ifname", ifp ? ifp->name : "?"},
           {"scopeid", e.addr.is_link_local() ? e.ifindex : 0u},
           {"lladdr", e.lladdr ? json::value(e.lladdr->to_padded_string()) : json::value(nullptr)},
@@ -184,6 +194,18 @@ result<scoped_addr, std::string> parse_scoped(node::node& n, std::string_view te
   auto parsed = ip6_addr::parse(a);
   if (!parsed) return unexpected{std::string(text) + ": invalid IPv6 address"};
   s.addr = *parsed;
+  // KAME's embedded form: the zone of a link-local (or link/node-local
+  // multicast) address in the second 16-bit word, e.g. fe80:2::1.
+  const bool scoped = s.addr.is_link_local() || (s.addr.is_multicast() && s.addr.multicast_scope() <= 2);
+  if (scoped && (s.addr.b[2] != 0 || s.addr.b[3] != 0)) {
+    const unsigned zone = load_be16(&s.addr.b[2]);
+    if (s.ifindex != 0 && s.ifindex != zone)
+      return unexpected{std::string(text) + ": conflicting zones"};
+    if (n.interface_by_index(zone) == nullptr)
+      return unexpected{std::string(text) + ": no interface with index " + std::to_string(zone)};
+    s.ifindex = zone;
+    s.addr.b[2] = s.addr.b[3] = 0;
+  }
   return s;
 }
 
@@ -250,6 +272,17 @@ void control_service::forget(session* s) {
 
 void control_service::on_echo(const node::echo_event& ev) {
   const node::interface* ifp = node_.interface_by_index(ev.ifindex);
+  const bool v4 = ev.from.b[10] == 0xff && ev.from.b[11] == 0xff && ev.from.b[0] == 0;
+  node::probe_event pe;
+  pe.v4 = v4;
+  pe.ident = ev.ident;
+  pe.seq = ev.seq;
+  pe.from = ev.from;
+  pe.type = v4 ? 0 : 129;
+  pe.hlim = ev.hlim;
+  pe.len = ev.len;
+  on_probe(pe);
+  if (v4) return;  // IPv4 echo replies only answer probes (no IPv4 ping tool yet)
   for (const auto& s : sessions_) {
     auto it = s->ping_listeners.find(ev.ident);
     if (it == s->ping_listeners.end()) continue;
@@ -265,6 +298,92 @@ void control_service::on_echo(const node::echo_event& ev) {
                {"len", ev.len},
                {"payload_hex", to_hex(ev.payload)}}}});
   }
+}
+
+void control_service::on_probe(const node::probe_event& ev) {
+  for (const auto& s : sessions_) {
+    auto it = s->probe_listeners.find(ev.ident);
+    if (it == s->probe_listeners.end()) continue;
+    std::uint16_t seq = ev.seq;
+    if (ev.port != 0) {
+      auto b = s->probe_base.find(ev.ident);
+      seq = static_cast<std::uint16_t>(ev.port - (b == s->probe_base.end() ? 0 : b->second));
+    }
+    s->send({{"id", it->second},
+             {"event", "probe_reply"},
+             {"data",
+              {{"from", ev.v4 ? wire::ip4_to_string(ip4::unmapped(ev.from)) : ev.from.to_string()},
+               {"family", ev.v4 ? "inet" : "inet6"},
+               {"type", ev.type},
+               {"code", ev.code},
+               {"hlim", ev.hlim},
+               {"port", ev.port},
+               {"seq", seq},
+               {"len", ev.len}}}});
+  }
+}
+
+json::value control_service::op_probe_send(session* s, const json::object& a) {
+  const bool v4 = arg_str(a, "family", false) == "inet";
+  const std::string proto = arg_str(a, "proto", false);
+  const bool icmp = proto == "icmp";
+  if (!proto.empty() && !icmp && proto != "udp") throw op_error{"EINVAL", "proto must be udp or icmp"};
+  const auto ident = static_cast<std::uint16_t>(arg_int(a, "ident").value_or(0));
+  const auto port = static_cast<std::uint16_t>(arg_int(a, "port").value_or(33434));
+  const auto seq = static_cast<std::uint16_t>(arg_int(a, "seq").value_or(0));
+  const auto datalen = arg_int(a, "datalen").value_or(12);
+  const auto hlim = arg_int(a, "hlim");
+  if (datalen < 0 || datalen > 65000) throw op_error{"EINVAL", "packet size out of range"};
+  // Replies name the probe by its UDP port; report it as base + seq.
+  if (s && !icmp) s->probe_base[ident] = static_cast<std::uint16_t>(port - seq);
+  if (hlim && (*hlim < 1 || *hlim > 255)) throw op_error{"EINVAL", "invalid hop limit"};
+  std::vector<std::uint8_t> payload(8 + static_cast<std::size_t>(datalen), 0);
+  if (icmp) {
+    payload[0] = v4 ? 8 : 128;
+    store_be16(&payload[4], ident);
+    store_be16(&payload[6], seq);
+  } else {
+    store_be16(&payload[0], ident);
+    store_be16(&payload[2], port);
+    store_be16(&payload[4], static_cast<std::uint16_t>(payload.size()));
+  }
+  const std::string dst_text = arg_str(a, "dst");
+  if (v4) {
+    auto dst = wire::parse_ip4(dst_text);
+    if (!dst) throw op_error{"EINVAL", "unknown host " + dst_text};
+    node::node::send4_request r;
+    r.dst = *dst;
+    r.protocol = icmp ? 1 : 17;
+    if (hlim) r.ttl = static_cast<std::uint8_t>(*hlim);
+    if (const std::string src = arg_str(a, "src", false); !src.empty()) {
+      auto sp = wire::parse_ip4(src);
+      if (!sp) throw op_error{"EINVAL", "invalid source address: " + src};
+      r.src = *sp;
+    }
+    r.payload = std::move(payload);
+    const std::uint32_t used = check(node_.send4(std::move(r)));
+    return json::object{{"src", wire::ip4_to_string(used)}, {"dst", dst_text}};
+  }
+  auto dst = parse_scoped(node_, dst_text);
+  if (!dst) throw op_error{"EINVAL", dst.error()};
+  node::send_request r;
+  r.dst = dst->addr;
+  r.ifindex = dst->ifindex;
+  r.next_header = icmp ? 58 : 17;
+  if (hlim) r.hop_limit = static_cast<std::uint8_t>(*hlim);
+  if (const std::string ifname = arg_str(a, "ifname", false); !ifname.empty()) {
+    const node::interface* ifp = node_.find_interface(ifname);
+    if (ifp == nullptr) throw op_error{"ENXIO", ifname + ": invalid interface name"};
+    r.ifindex = ifp->index;
+  }
+  if (const std::string src = arg_str(a, "src", false); !src.empty()) {
+    auto sa = parse_scoped(node_, src);
+    if (!sa) throw op_error{"EINVAL", "invalid source address: " + src};
+    r.src = sa->addr;
+  }
+  r.payload = std::move(payload);
+  auto res = check(node_.send(std::move(r)));
+  return json::object{{"src", res.src.to_string()}, {"dst", dst->addr.to_string()}};
 }
 
 void control_service::on_icmp_error(const node::icmp_error_event& ev) {
@@ -295,6 +414,246 @@ json::value control_service::op_interfaces(const json::object& args) {
   return json::object{{"interfaces", std::move(out)}};
 }
 
+json::object control_service::render_route(const route6& r) const {
+  const nexthop& nh = (r.v4 ? node_.routes4() : node_.routes()).hop(r.nh);
+  json::value gw = nullptr;
+  std::string ifname;
+  if (const node::interface* ifp = node_.interface_by_index(nh.ifindex)) ifname = ifp->name;
+  if (nh.gateway) {
+    std::string g = r.v4 ? wire::ip4_to_string(ip4::unmapped(*nh.gateway)) : nh.gateway->to_string();
+    if (!r.v4 && nh.gateway->is_link_local() && !ifname.empty()) g += "%" + ifname;
+    gw = g;
+  }
+  if (nh.type != nh_type::forward) {  // KAME: local, reject and blackhole routes point at lo0
+    gw = r.kind == route_kind::host ? json::value(nullptr)
+                                    : json::value(r.v4 ? "127.0.0.1" : "::1");
+    ifname = "lo0";
+  }
+  json::value expire = nullptr;
+  if (r.expire)
+    expire = std::max<std::int64_t>(
+        0, std::chrono::duration_cast<std::chrono::seconds>(*r.expire - node_.now()).count());
+  const node::interface* ifp = node_.interface_by_index(nh.ifindex);
+  return {{"family", r.v4 ? "inet" : "inet6"},
+          {"dest", r.v4 ? wire::ip4_to_string(ip4::unmapped(r.dest)) : r.dest.to_string()},
+          {"prefixlen", r.v4 ? r.plen - 96 : r.plen},
+          {"gateway", gw},
+          {"ifname", ifname},
+          {"flags", route_flags(r, nh)},
+          {"refs", nh.refs},
+          {"use", hooks_.nexthop_use ? hooks_.nexthop_use(r.nh, r.v4) : 0},
+          {"mtu", ifp ? ifp->mtu : 0u},
+          {"expire", expire},
+          {"kind", nh.type == nh_type::reject      ? "reject"
+                   : nh.type == nh_type::blackhole ? "blackhole"
+                                                   : route_kind_name(r.kind)}};
+}
+
+void control_service::on_route_event(const char* type, const route6& r) {
+  const json::object rendered = render_route(r);
+  for (const auto& s : sessions_) {
+    if (!s->route_monitor) continue;
+    s->send({{"id", *s->route_monitor},
+             {"event", "route"},
+             {"data", {{"type", type}, {"route", rendered}}}});
+  }
+}
+
+namespace {
+// "default" | address, with prefixlen (IPv6: 64 for networks, 0 for
+// default; IPv4: classful when no mask is given, as BSD route does). IPv4
+// destinations come back IPv4-mapped with the length counted from 96.
+struct route_dest {
+  ip6_addr addr;
+  unsigned plen;
+};
+bool is_inet(const json::object& a) { return arg_str(a, "family", false) == "inet"; }
+void check_family(const json::object& a) {
+  const std::string f = arg_str(a, "family", false);
+  if (!f.empty() && f != "inet6" && f != "inet")
+    throw op_error{"EAFNOSUPPORT", "address family " + f + " is not supported"};
+}
+route_dest parse_route_dest(const json::object& a) {
+  const std::string d = arg_str(a, "dest");
+  auto plen = arg_int(a, "prefixlen");
+  if (is_inet(a)) {
+    if (plen && (*plen < 0 || *plen > 32)) throw op_error{"EINVAL", std::to_string(*plen) + ": bad value"};
+    if (d == "default") return {ip4::mapped(0), 96u + (plen ? static_cast<unsigned>(*plen) : 0u)};
+    auto p = wire::parse_ip4(d);
+    if (!p) throw op_error{"EINVAL", d + ": bad address"};
+    unsigned l = 32;
+    if (plen) {
+      l = static_cast<unsigned>(*plen);
+    } else if (!arg_bool(a, "host", false)) {
+      const std::uint32_t v = *p;
+      l = (v >> 31) == 0 ? 8 : (v >> 30) == 2 ? 16 : (v >> 29) == 6 ? 24 : 32;
+      while (l < 32 && (v & (0xffffffffu >> l)) != 0) l = l < 24 ? l + 8 : 32;
+    }
+    return {ip4::mapped(*p), 96 + l};
+  }
+  if (plen && (*plen < 0 || *plen > 128)) throw op_error{"EINVAL", std::to_string(*plen) + ": bad value"};
+  if (d == "default") return {ip6_addr{}, plen ? static_cast<unsigned>(*plen) : 0u};
+  auto p = ip6_addr::parse(d);
+  if (!p) throw op_error{"EINVAL", d + ": bad address"};
+  if (arg_bool(a, "host", false) && !plen) return {*p, 128};
+  return {*p, plen ? static_cast<unsigned>(*plen) : 64u};
+}
+}  // namespace
+
+json::value control_service::op_route(const std::string& op, const json::object& a) {
+  if (op == "routes") {
+    json::array out;
+    const std::string f = arg_str(a, "family", false);
+    if (f.empty() || f == "inet")
+      for (const auto& [k, r] : node_.routes4().routes()) out.push_back(render_route(r));
+    if (f.empty() || f == "inet6")
+      for (const auto& [k, r] : node_.routes().routes()) out.push_back(render_route(r));
+    return json::object{{"routes", std::move(out)}};
+  }
+  if (op == "route_monitor") return json::object{};
+  check_family(a);
+  const bool v4 = is_inet(a);
+  if (op == "route_flush") {
+    json::array out;
+    std::optional<bool> fam;
+    if (!arg_str(a, "family", false).empty()) fam = v4;
+    for (const auto& r : node_.route_flush(fam)) {
+      out.push_back(json::object{
+          {"family", r.v4 ? "inet" : "inet6"},
+          {"dest", r.v4 ? wire::ip4_to_string(ip4::unmapped(r.dest)) : r.dest.to_string()},
+          {"prefixlen", r.v4 ? r.plen - 96 : r.plen}});
+    }
+    return json::object{{"deleted", std::move(out)}};
+  }
+  if (op == "route_get") {
+    const std::string text = arg_str(a, "dest");
+    ip6_addr key;
+    if (v4) {
+      auto p = wire::parse_ip4(text);
+      if (!p) throw op_error{"EINVAL", text + ": bad address"};
+      key = ip4::mapped(*p);
+    } else {
+      auto d = parse_scoped(node_, text);
+      if (!d) throw op_error{"EINVAL", d.error()};
+      key = d->addr;
+    }
+    const auto& table = v4 ? node_.routes4() : node_.routes();
+    const route6* r = table.match(key);
+    if (r == nullptr) throw op_error{"ESRCH", "not in table"};
+    json::object res{{"route", render_route(*r)},
+                     {"destination", v4 ? wire::ip4_to_string(ip4::unmapped(key)) : key.to_string()}};
+    const nexthop& nh = table.hop(r->nh);
+    if (const node::interface* ifp = node_.interface_by_index(nh.ifindex)) {
+      res["interface"] = ifp->name;
+      if (v4 && !ifp->addrs4.empty()) res["if_address"] = wire::ip4_to_string(ifp->addrs4.front().addr);
+      for (const auto& ad : ifp->addrs)
+        if (!v4 && !ad.addr.is_link_local()) {
+          res["if_address"] = ad.addr.to_string();
+          break;
+        }
+    }
+    return res;
+  }
+  const route_dest dest = parse_route_dest(a);
+  std::optional<ip6_addr> gw;
+  unsigned zone = 0;
+  if (const std::string g = arg_str(a, "gateway", false); !g.empty()) {
+    if (v4) {
+      auto p = wire::parse_ip4(g);
+      if (!p) throw op_error{"EINVAL", g + ": bad address"};
+      gw = ip4::mapped(*p);
+    } else {
+      auto sa = parse_scoped(node_, g);
+      if (!sa) throw op_error{"EINVAL", sa.error()};
+      gw = sa->addr;
+      zone = sa->ifindex;
+    }
+  }
+  if (op == "route_delete") {
+    auto r = node_.route_delete(dest.addr, dest.plen, gw, v4);
+    if (!r) throw op_error{node::errc_name(r.error().code), r.error().message};
+    return json::object{};
+  }
+  node::route_spec spec;
+  spec.dest = dest.addr;
+  spec.plen = dest.plen;
+  spec.gateway = gw;
+  spec.ifindex = zone;
+  spec.interface_route = arg_bool(a, "interface", false);
+  spec.reject = arg_bool(a, "reject", false);
+  spec.blackhole = arg_bool(a, "blackhole", false);
+  spec.v4 = v4;
+  if (const std::string ifn = arg_str(a, "ifname", false); !ifn.empty()) {
+    const node::interface* ifp = node_.find_interface(ifn);
+    if (ifp == nullptr) throw op_error{"ENXIO", "interface " + ifn + " does not exist"};
+    spec.ifindex = ifp->index;
+  }
+  if (spec.interface_route && spec.ifindex == 0 && gw && !gw->is_link_local()) {
+    // -interface with a gateway address: the interface that owns it.
+    for (const auto& i : node_.interfaces()) {
+      if (!v4 && i.find(*gw)) spec.ifindex = i.index;
+      for (const auto& a4 : i.addrs4)
+        if (v4 && a4.addr == ip4::unmapped(*gw)) spec.ifindex = i.index;
+    }
+  }
+  auto r = node_.route_add(spec, op == "route_change");
+  if (!r) throw op_error{node::errc_name(r.error().code), r.error().message};
+  return json::object{};
+}
+
+json::value control_service::op_sysctl(const std::string& op, const json::object& a) {
+  auto& reg = node_.sysctl();
+  auto render = [](const sysctl_entry* e) {
+    json::object o{{"name", e->name}, {"writable", e->writable}};
+    if (std::holds_alternative<std::int64_t>(e->value)) {
+      o["value"] = std::get<std::int64_t>(e->value);
+      o["type"] = "int";
+    } else {
+      o["value"] = std::get<std::string>(e->value);
+      o["type"] = "string";
+    }
+    return o;
+  };
+  if (op == "sysctl_get") {
+    json::array out;
+    auto it = a.find("names");
+    if (it == a.end() || it->value().is_null()) {
+      for (const auto* e : reg.all()) out.push_back(render(e));
+    } else {
+      if (!it->value().is_array()) throw op_error{"bad_request", "names must be an array"};
+      for (const auto& n : it->value().as_array()) {
+        if (!n.is_string()) throw op_error{"bad_request", "names must be strings"};
+        auto r = reg.get(std::string(n.as_string()));
+        if (!r) throw op_error{"ENOENT", r.error().message};
+        for (const auto* e : *r) out.push_back(render(e));
+      }
+    }
+    return json::object{{"values", std::move(out)}};
+  }
+  const std::string name = arg_str(a, "name");
+  std::string value;
+  auto it = a.find("value");
+  if (it == a.end()) throw op_error{"bad_request", "missing argument 'value'"};
+  if (it->value().is_string()) {
+    value = std::string(it->value().as_string());
+  } else if (it->value().is_int64() || it->value().is_uint64()) {
+    value = std::to_string(it->value().to_number<std::int64_t>());
+  } else {
+    throw op_error{"bad_request", "value must be a number or a string"};
+  }
+  auto r = reg.set(name, value);
+  if (!r) {
+    const char* code = r.error().code == sysctl_errc::unknown     ? "ENOENT"
+                       : r.error().code == sysctl_errc::read_only ? "EPERM"
+                                                                  : "EINVAL";
+    throw op_error{code, r.error().message};
+  }
+  json::value old = std::holds_alternative<std::int64_t>(*r) ? json::value(std::get<std::int64_t>(*r))
+                                                           : json::value(std::get<std::string>(*r));
+  auto now = reg.get(name);
+  return json::object{{"name", name}, {"old", old}, {"new", render((*now)[0])["value"]}};
+}
+
 json::object control_service::handle(session* s, unsigned uid, const json::object& req) {
   std::int64_t id = 0;
   if (auto it = req.find("id");
@@ -314,8 +673,10 @@ json::object control_service::handle(session* s, unsigned uid, const json::objec
   if (op != "hello" && !greeted)
     return error_reply(id, "version", "the first request must be hello");
 
-  static const std::set<std::string> read_only{"hello", "interfaces",   "neighbors",
-                                               "stats", "ping6_listen", "ping6_send"};
+  static const std::set<std::string> read_only{
+      "hello",  "interfaces", "neighbors",     "stats",      "ping6_listen", "ping6_send",
+      "routes", "route_get",  "route_monitor", "sysctl_get", "probe_listen", "probe_send",
+      "arp",    "prefixes"};
   if (!read_only.count(op) && uid != 0) return error_reply(id, "EPERM", "permission denied");
 
   try {
@@ -335,6 +696,22 @@ json::object control_service::handle(session* s, unsigned uid, const json::objec
     if (op == "interfaces") return ok_reply(id, op_interfaces(a));
     if (op == "interface_set") {
       check(node_.set_up(arg_str(a, "name"), arg_bool(a, "up", true)));
+      return ok_reply(id, json::object{});
+    }
+    if ((op == "addr_add" || op == "addr_del") && arg_str(a, "family", false) == "inet") {
+      const std::string name = arg_str(a, "name");
+      const std::string text = arg_str(a, "addr");
+      auto p = wire::parse_ip4(text);
+      if (!p) throw op_error{"EINVAL", text + ": bad value"};
+      if (op == "addr_del") {
+        check(node_.delete_address4(name, *p));
+      } else {
+        auto plen = arg_int(a, "prefixlen");
+        if (plen && (*plen < 0 || *plen > 32)) throw op_error{"EINVAL", "netmask: bad value"};
+        unsigned l = plen ? static_cast<unsigned>(*plen)
+                          : ((*p >> 31) == 0 ? 8 : (*p >> 30) == 2 ? 16 : 24);  // classful
+        check(node_.add_address4(name, *p, l, arg_bool(a, "alias", true)));
+      }
       return ok_reply(id, json::object{});
     }
     if (op == "addr_add" || op == "addr_del") {
@@ -435,6 +812,20 @@ json::object control_service::handle(session* s, unsigned uid, const json::objec
       }
       // The node's own ip6 counts (delivered, localout...) add to the
       // workers' (total, drops by reason) in data_path_stats.
+      json::object ip4s, icmp4s, in4, out4;
+      for (std::size_t i = 0; i < stats::ip_desc.size(); ++i) ip4s[stats::ip_desc[i].name] = c.ip[i];
+      for (std::size_t i = 0; i < stats::icmp_desc.size(); ++i)
+        icmp4s[stats::icmp_desc[i].name] = c.icmp[i];
+      icmp4s["arp_cache_full"] = c.icmp[static_cast<std::size_t>(stats::icmp::arp_cache_full)] +
+                                 node_.arp().counters().cache_full;
+      for (unsigned t = 0; t < 256; ++t) {
+        if (c.icmp_in_hist[t]) in4[std::to_string(t)] = c.icmp_in_hist[t];
+        if (c.icmp_out_hist[t]) out4[std::to_string(t)] = c.icmp_out_hist[t];
+      }
+      st["ip"] = std::move(ip4s);
+      st["icmp"] = std::move(icmp4s);
+      st["icmp_in_hist"] = std::move(in4);
+      st["icmp_out_hist"] = std::move(out4);
       st["ip6"] = std::move(ip6);
       st["ip6_in_hist"] = std::move(ip6h);
       st["icmp6"] = std::move(icmp6);
@@ -445,6 +836,13 @@ json::object control_service::handle(session* s, unsigned uid, const json::objec
       if (hooks_.data_path_stats) hooks_.data_path_stats(st);
       return ok_reply(id, std::move(st));
     }
+    if (op == "probe_listen") {
+      auto ident = arg_int(a, "ident");
+      if (!ident || *ident < 0 || *ident > 0xffff) throw op_error{"EINVAL", "ident must be 0..65535"};
+      if (s) s->probe_listeners[static_cast<std::uint16_t>(*ident)] = id;
+      return ok_reply(id, json::object{});
+    }
+    if (op == "probe_send") return ok_reply(id, op_probe_send(s, a));
     if (op == "ping6_listen") {
       auto ident = arg_int(a, "ident");
       if (!ident || *ident < 0 || *ident > 0xffff)
@@ -479,7 +877,8 @@ json::object control_service::handle(session* s, unsigned uid, const json::objec
       const auto seq = arg_int(a, "seq").value_or(0);
       auto data = from_hex(arg_str(a, "payload_hex", false));
       if (!data) throw op_error{"EINVAL", "payload_hex is not hex"};
-      if (data->size() > 65000) throw op_error{"EINVAL", "datalen value too large"};
+      // The IPv6 payload length field bounds an echo request (no jumbograms).
+      if (data->size() > 65535 - 8) throw op_error{"EMSGSIZE", "Message too long"};
       r.payload.resize(8 + data->size());
       r.payload[0] = 128;
       store_be16(&r.payload[4], static_cast<std::uint16_t>(ident));
@@ -490,6 +889,43 @@ json::object control_service::handle(session* s, unsigned uid, const json::objec
       return ok_reply(id, json::object{{"src", res.src.to_string()},
                                        {"dst", dst->addr.to_string()},
                                        {"ifname", ifp ? ifp->name : ""}});
+    }
+    if (op == "routes" || op.rfind("route_", 0) == 0) {
+      if (op == "route_monitor" && s) s->route_monitor = id;
+      if (op == "routes" || op == "route_add" || op == "route_change" || op == "route_delete" ||
+          op == "route_get" || op == "route_flush" || op == "route_monitor")
+        return ok_reply(id, op_route(op, a));
+    }
+    if (op == "sysctl_get" || op == "sysctl_set") return ok_reply(id, op_sysctl(op, a));
+    if (op == "arp") {
+      json::array out;
+      for (const auto& [k, e] : node_.arp().entries()) out.push_back(render_neighbor(node_, e));
+      if (const std::string addr = arg_str(a, "addr", false); !addr.empty()) {
+        json::array one;
+        for (auto& e : out)
+          if (e.as_object().at("addr").as_string() == addr) one.push_back(e);
+        if (one.empty()) throw op_error{"ESRCH", addr + " -- no entry"};
+        out = std::move(one);
+      }
+      return ok_reply(id, json::object{{"neighbors", std::move(out)}});
+    }
+    if (op == "arp_set" || op == "arp_delete") {
+      const std::string text = arg_str(a, "addr");
+      auto p = wire::parse_ip4(text);
+      if (!p) throw op_error{"EINVAL", text + ": bad address"};
+      if (op == "arp_delete") {
+        check(node_.delete_arp(*p));
+        return ok_reply(id, json::object{{"addr", text}});
+      }
+      auto mac = mac_addr::parse(arg_str(a, "lladdr"));
+      if (!mac) throw op_error{"EINVAL", "invalid Ethernet address '" + arg_str(a, "lladdr") + "'"};
+      check(node_.set_arp(*p, *mac, arg_bool(a, "temp", false)));
+      return ok_reply(id, json::object{});
+    }
+    if (op == "arp_flush") {
+      json::array out;
+      for (const auto& e : node_.flush_arp()) out.push_back(render_neighbor(node_, e));
+      return ok_reply(id, json::object{{"deleted", std::move(out)}});
     }
     return error_reply(id, "unknown_op", "unknown operation '" + op + "'");
   } catch (const op_error& e) {

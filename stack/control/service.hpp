@@ -8,6 +8,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -23,6 +24,8 @@ class session;
 struct service_hooks {
   // Worker counters folded into the stats reply (data path side).
   std::function<void(boost::json::object& stats)> data_path_stats;
+  // Packets forwarded through a next hop, summed over workers.
+  std::function<std::uint64_t(std::uint32_t nexthop, bool v4)> nexthop_use;
 };
 
 class control_service {
@@ -39,6 +42,8 @@ class control_service {
   // Node events fanned out to subscribed sessions.
   void on_echo(const node::echo_event& ev);
   void on_icmp_error(const node::icmp_error_event& ev);
+  void on_route_event(const char* type, const route6& r);
+  void on_probe(const node::probe_event& ev);
 
   // Handles one request line for a peer with `uid`; used by sessions and tests.
   // Returns the reply object; events go through `emit`.
@@ -50,6 +55,10 @@ class control_service {
  private:
   void accept();
   boost::json::value op_interfaces(const boost::json::object& args);
+  boost::json::value op_route(const std::string& op, const boost::json::object& args);
+  boost::json::value op_sysctl(const std::string& op, const boost::json::object& args);
+  boost::json::value op_probe_send(session* s, const boost::json::object& args);
+  boost::json::object render_route(const route6& r) const;
 
   boost::asio::io_context& io_;
   node::node& node_;
@@ -70,6 +79,9 @@ class session : public std::enable_shared_from_this<session> {
   unsigned uid() const { return uid_; }
   bool greeted = false;
   std::map<std::uint16_t, std::int64_t> ping_listeners;  // ident -> request id
+  std::optional<std::int64_t> route_monitor;             // request id
+  std::map<std::uint16_t, std::int64_t> probe_listeners;  // ident -> request id
+  std::map<std::uint16_t, std::uint16_t> probe_base;      // ident -> UDP port of seq 0
 
  private:
   void read();
@@ -77,7 +89,7 @@ class session : public std::enable_shared_from_this<session> {
 
   control_service& svc_;
   boost::asio::local::stream_protocol::socket sock_;
-  boost::asio::streambuf buf_{65536};
+  boost::asio::streambuf buf_{262144};  // a 64 KiB payload as hex fits
   std::deque<std::string> outq_;
   unsigned uid_ = 65534;
   bool closed_ = false;

@@ -19,6 +19,9 @@ namespace umi::stats {
   X(badoptions, "%llu with bad options")                                              \
   X(badvers, "%llu with incorrect version number")                                    \
   X(fragments, "%llu fragments received")                                             \
+  X(fragdropped, "%llu fragments dropped (dup or out of space)")                      \
+  X(fragtimeout, "%llu fragments dropped after timeout")                              \
+  X(reassembled, "%llu packets reassembled ok")                                       \
   X(delivered, "%llu packets for this host")                                          \
   X(forward, "%llu packets forwarded")                                                \
   X(cantforward, "%llu packets not forwardable")                                      \
@@ -47,6 +50,63 @@ namespace umi::stats {
   X(nd_cache_full, "%llu neighbor cache entries refused because the cache is full") \
   X(nd_queue_drop, "%llu packets dropped awaiting address resolution")              \
   X(dad_duplicated, "%llu addresses found duplicated by DAD")
+
+// IPv4 (FreeBSD netstat inet.c wording).
+// clang-format off
+#define UMI_IP_STATS(X)                                                         \
+  X(total, "%llu total packets received")                                       \
+  X(badsum, "%llu bad header checksums")                                        \
+  X(toosmall, "%llu with size smaller than minimum")                            \
+  X(tooshort, "%llu with data size < data length")                              \
+  X(badhlen, "%llu with header length < data size")                             \
+  X(badlen, "%llu with data length < header length")                            \
+  X(badvers, "%llu with incorrect version number")                              \
+  X(badoptions, "%llu with bad options")                                        \
+  X(fragments, "%llu fragments received")                                       \
+  X(fragdropped, "%llu fragments dropped (dup or out of space)")                \
+  X(delivered, "%llu packets for this host")                                    \
+  X(noproto, "%llu packets for unknown/unsupported protocol")                   \
+  X(forward, "%llu packets forwarded")                                          \
+  X(cantforward, "%llu packets not forwardable")                                \
+  X(notmember, "%llu packets received for unknown multicast group")             \
+  X(redirectsent, "%llu redirects sent")                                        \
+  X(localout, "%llu packets sent from this host")                               \
+  X(odropped, "%llu output packets dropped due to no bufs, etc.")               \
+  X(noroute, "%llu output packets discarded due to no route")                   \
+  X(fragmented, "%llu output datagrams fragmented")                             \
+  X(ofragments, "%llu fragments created")                                       \
+  X(cantfrag, "%llu datagrams that can't be fragmented")                        \
+  X(badsrc, "%llu packets with an invalid source address")
+
+#define UMI_ICMP_STATS(X)                                                       \
+  X(error, "%llu calls to icmp_error")                                          \
+  X(oldicmp, "%llu errors not generated 'cuz old message was icmp")             \
+  X(toofreq, "%llu errors not generated because of rate limitation")            \
+  X(badcode, "%llu messages with bad code fields")                              \
+  X(tooshort, "%llu messages < minimum length")                                 \
+  X(checksum, "%llu bad checksums")                                             \
+  X(badlen, "%llu messages with bad length")                                    \
+  X(reflect, "%llu message responses generated")                                \
+  X(arp_badlen, "%llu ARP packets with bad length or format")                   \
+  X(arp_conflict, "%llu ARP packets claiming one of our addresses")             \
+  X(arp_cache_full, "%llu ARP entries refused because the cache is full")
+
+// clang-format on
+// ICMP (v4) type names of the FreeBSD histograms.
+constexpr std::string_view icmp_type_name(unsigned type) {
+  switch (type) {
+    case 0: return "echo reply";
+    case 3: return "destination unreachable";
+    case 4: return "source quench";
+    case 5: return "routing redirect";
+    case 8: return "echo";
+    case 11: return "time exceeded";
+    case 12: return "parameter problem";
+    case 13: return "time stamp";
+    case 14: return "time stamp reply";
+    default: return "";
+  }
+}
 
 // ICMPv6 type names of the KAME input/output histograms (netstat/inet6.c).
 constexpr std::string_view icmp6_type_name(unsigned type) {
@@ -135,6 +195,19 @@ enum class icmp6 : std::uint8_t {
       count_
 };
 
+enum class ip : std::uint8_t {
+#define UMI_X(id, text) id,
+  UMI_IP_STATS(UMI_X)
+#undef UMI_X
+      count_
+};
+enum class icmp : std::uint8_t {
+#define UMI_X(id, text) id,
+  UMI_ICMP_STATS(UMI_X)
+#undef UMI_X
+      count_
+};
+
 struct stat_desc {
   std::string_view name;
   std::string_view text;
@@ -148,6 +221,17 @@ inline constexpr std::array ip6_desc{
 inline constexpr std::array icmp6_desc{
 #define UMI_X(id, text) stat_desc{#id, text},
     UMI_ICMP6_STATS(UMI_X)
+#undef UMI_X
+};
+
+inline constexpr std::array ip_desc{
+#define UMI_X(id, text) stat_desc{#id, text},
+    UMI_IP_STATS(UMI_X)
+#undef UMI_X
+};
+inline constexpr std::array icmp_desc{
+#define UMI_X(id, text) stat_desc{#id, text},
+    UMI_ICMP_STATS(UMI_X)
 #undef UMI_X
 };
 

@@ -2,41 +2,67 @@
 
 #include <algorithm>
 
+#include "stack/ip4/input.hpp"
 #include "stack/wire/ethernet.hpp"
 #include "stack/wire/ipv6.hpp"
 
 namespace umi::ip6 {
 
 using pipeline::drop;
+using act = forward_verdict::action;
 
 namespace {
 input_verdict dropped(drop d, bool is_ip6) {
-  return {false, is_ip6, d};
+  input_verdict v;
+  v.act = act::drop;
+  v.is_ip6 = is_ip6;
+  v.reason = d;
+  return v;
 }
-
+input_verdict local() {
+  input_verdict v;
+  v.act = act::punt;
+  v.is_ip6 = true;
+  return v;
+}
 bool contains(const std::vector<ip6_addr>& v, const ip6_addr& a) {
   return std::find(v.begin(), v.end(), a) != v.end();
 }
 }  // namespace
 
-input_verdict classify(const pipeline::port_table& port, bytes frame) noexcept {
+input_verdict classify(const pipeline::dataplane_table& t, const pipeline::port_table& port,
+                       mut_bytes frame) noexcept {
   if (!port.up) return dropped(drop::port_down, false);
   auto eth = wire::ethernet_view::parse(frame);
   if (!eth) return dropped(drop::eth_too_short, false);
   const mac_addr dmac = eth->dst();
   if (!dmac.is_multicast() && dmac != port.mac) return dropped(drop::eth_not_for_us, false);
-  if (eth->type() != static_cast<std::uint16_t>(wire::ethertype::ipv6))
+  const std::uint16_t type = eth->type();
+  if (type == static_cast<std::uint16_t>(wire::ethertype::arp)) {
+    input_verdict v;  // ARP is handled on the control thread
+    v.act = act::punt;
+    return v;
+  }
+  if (type == static_cast<std::uint16_t>(wire::ethertype::ipv4)) {
+    const forward_verdict f = ip4::classify(t, port, frame);
+    input_verdict v;
+    v.act = f.act;
+    v.is_ip4 = true;
+    v.reason = f.why;
+    v.punt = f.reason;
+    v.out_port = f.out_port;
+    v.nh = f.nh;
+    return v;
+  }
+  if (type != static_cast<std::uint16_t>(wire::ethertype::ipv6))
     return dropped(drop::eth_unsupported_type, false);
 
   auto ip = wire::ipv6_view::parse(eth->payload());
   if (!ip) {
     switch (ip.error()) {
-      case wire::wire_error::too_short:
-        return dropped(drop::ip6_too_short, true);
-      case wire::wire_error::bad_version:
-        return dropped(drop::ip6_bad_version, true);
-      default:
-        return dropped(drop::ip6_truncated, true);
+      case wire::wire_error::too_short: return dropped(drop::ip6_too_short, true);
+      case wire::wire_error::bad_version: return dropped(drop::ip6_bad_version, true);
+      default: return dropped(drop::ip6_truncated, true);
     }
   }
   const ip6_addr src = ip->src();
@@ -50,10 +76,21 @@ input_verdict classify(const pipeline::port_table& port, bytes frame) noexcept {
     // RFC 4291 §2.7: scope 0 is reserved; interface-local never leaves the node.
     if (dst.multicast_scope() <= 1) return dropped(drop::ip6_bad_scope, true);
     if (!contains(port.groups, dst)) return dropped(drop::ip6_not_member, true);
-    return {true, true, drop::count_};
+    return local();
   }
-  if (!contains(port.unicast, dst)) return dropped(drop::ip6_not_for_us, true);
-  return {true, true, drop::count_};
+  if (contains(port.unicast, dst)) return local();
+  // Not ours: a multicast-addressed frame carrying a unicast packet for
+  // someone else is not ours to forward.
+  if (dmac.is_multicast()) return dropped(drop::ip6_not_for_us, true);
+  const forward_verdict f = forward(t, port, frame);
+  input_verdict v;
+  v.act = f.act;
+  v.is_ip6 = true;
+  v.reason = f.why;
+  v.punt = f.reason;
+  v.out_port = f.out_port;
+  v.nh = f.nh;
+  return v;
 }
 
 }  // namespace umi::ip6

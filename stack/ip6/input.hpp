@@ -1,23 +1,32 @@
 #pragma once
-// ether-input and ip6-input for one packet: the checks every received frame
-// passes on the worker before it is punted to the control thread (local
-// delivery) or dropped with a typed reason. Forwarding joins here later.
+// ether-input and ip6-input for one packet on a worker: the checks every
+// received frame passes before it is punted to the control thread (local
+// delivery, slow path), forwarded (ip6-forward) or dropped with a typed
+// reason.
 //
 // Leaving the fast path (punt): any IPv6 packet addressed to one of our
-// unicast addresses or to a multicast group we joined. Extension headers,
-// ICMPv6 and NDP are handled on the slow path.
+// unicast addresses or to a multicast group we joined, and the forwarding
+// exceptions listed in forward.hpp.
 #include "stack/base/bytes.hpp"
+#include "stack/ip6/forward.hpp"
 #include "stack/pipeline/drops.hpp"
 #include "stack/pipeline/table.hpp"
 
 namespace umi::ip6 {
 
 struct input_verdict {
-  bool punt = false;
+  forward_verdict::action act = forward_verdict::action::drop;
   bool is_ip6 = false;  // reached ip6-input (counts toward ip6 "total")
+  bool is_ip4 = false;  // reached ip4-input (counts toward ip "total")
   pipeline::drop reason = pipeline::drop::count_;
+  pipeline::punt_reason punt = pipeline::punt_reason::local;
+  std::uint16_t out_port = 0;
+  fib::nexthop_id nh = fib::no_route;
 };
 
-input_verdict classify(const pipeline::port_table& port, bytes frame) noexcept;
+// ether-input: dispatches on the ethertype to ip6-input, ip4-input, or the
+// control thread (ARP). `frame` may be rewritten in place when forwarded.
+input_verdict classify(const pipeline::dataplane_table& t, const pipeline::port_table& port,
+                       mut_bytes frame) noexcept;
 
 }  // namespace umi::ip6

@@ -84,6 +84,7 @@ neighbor* neighbor_cache::insert(unsigned ifindex, const ip6_addr& addr, time_po
       return nullptr;
     }
     entries_.erase(victim);
+    ++gen_;
   }
   auto [it, inserted] = entries_.try_emplace(key{ifindex, addr});
   (void)inserted;
@@ -141,6 +142,7 @@ void neighbor_cache::on_lladdr_learned(unsigned ifindex, const ip6_addr& addr, c
     if (n == nullptr) return;
     n->lladdr = mac;
     enter(*n, nud_state::stale, now);
+    ++gen_;
     return;
   }
   neighbor& n = it->second;
@@ -149,12 +151,14 @@ void neighbor_cache::on_lladdr_learned(unsigned ifindex, const ip6_addr& addr, c
   if (n.state == nud_state::incomplete) {
     n.lladdr = mac;
     enter(n, nud_state::stale, now);
+    ++gen_;
     release_held(n);
     return;
   }
   if (n.lladdr != mac) {
     n.lladdr = mac;
     enter(n, nud_state::stale, now);
+    ++gen_;
   }
 }
 
@@ -170,6 +174,7 @@ void neighbor_cache::on_advert(unsigned ifindex, const ip6_addr& target,
     n.lladdr = tlla;
     n.router = router;
     enter(n, solicited ? nud_state::reachable : nud_state::stale, now);
+    ++gen_;
     release_held(n);
     return;
   }
@@ -179,6 +184,7 @@ void neighbor_cache::on_advert(unsigned ifindex, const ip6_addr& target,
     if (n.state == nud_state::reachable) enter(n, nud_state::stale, now);
     return;
   }
+  if (differs) ++gen_;
   if (tlla) n.lladdr = tlla;
   if (solicited) {
     enter(n, nud_state::reachable, now);
@@ -199,6 +205,7 @@ void neighbor_cache::tick(time_point now) {
     neighbor& n = it->second;
     if (n.is_static) {
       if (!n.permanent && n.expire <= now) {
+        ++gen_;
         it = entries_.erase(it);
       } else {
         ++it;
@@ -247,6 +254,7 @@ void neighbor_cache::tick(time_point now) {
         }
         break;
     }
+    if (erase) ++gen_;
     it = erase ? entries_.erase(it) : std::next(it);
   }
 }
@@ -262,11 +270,13 @@ bool neighbor_cache::set_static(unsigned ifindex, const ip6_addr& addr, const ma
   n->permanent = !temp;
   n->probes = 0;
   n->expire = temp ? now + params_.temp_static_lifetime : time_point{};
+  ++gen_;
   release_held(*n);
   return true;
 }
 
 bool neighbor_cache::remove(unsigned ifindex, const ip6_addr& addr) {
+  ++gen_;
   return entries_.erase(key{ifindex, addr}) != 0;
 }
 
@@ -279,11 +289,13 @@ std::vector<neighbor> neighbor_cache::flush() {
     }
     out.push_back(std::move(it->second));
     it = entries_.erase(it);
+    ++gen_;
   }
   return out;
 }
 
 void neighbor_cache::flush_interface(unsigned ifindex) {
+  ++gen_;
   std::erase_if(entries_,
                 [&](const auto& kv) { return kv.first.first == ifindex && !kv.second.is_static; });
 }

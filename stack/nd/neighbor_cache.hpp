@@ -104,6 +104,9 @@ class neighbor_cache {
   const std::map<key, neighbor>& entries() const { return entries_; }
   const nd_counters& counters() const { return counters_; }
   duration reachable_time() const { return reachable_time_; }
+  // Bumped whenever a resolved link-layer address appears, changes or goes
+  // away: the workers' copy of resolved neighbours is rebuilt then.
+  std::uint64_t generation() const { return gen_; }
   void set_params(const nd_params& p) { params_ = p; }
 
  private:
@@ -118,6 +121,7 @@ class neighbor_cache {
   std::map<key, neighbor> entries_;
   nd_counters counters_;
   duration reachable_time_ = std::chrono::seconds(30);
+  std::uint64_t gen_ = 0;
 };
 
 }  // namespace umi::nd

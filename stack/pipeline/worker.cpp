@@ -2,6 +2,7 @@
 
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
+#include <rte_mbuf_dyn.h>
 #include <rte_pause.h>
 
 #include <utility>
@@ -23,6 +24,7 @@ void worker::drop(rte_mbuf* m, enum drop reason) noexcept {
   const auto& d = drop_table[static_cast<std::size_t>(reason)];
   counters_.drops[static_cast<std::size_t>(reason)].inc();
   if (d.ip6_stat >= 0) counters_.ip6[static_cast<std::size_t>(d.ip6_stat)].inc();
+  if (d.ip_stat >= 0) counters_.ip[static_cast<std::size_t>(d.ip_stat)].inc();
   rte_pktmbuf_free(m);
 }
 
@@ -34,21 +36,47 @@ void worker::input(rte_mbuf* m, const dataplane_table& t) noexcept {
   }
   // Frames we parse must be contiguous; the vdevs we use deliver single-segment
   // mbufs for MTU-sized frames.
-  const bytes frame(rte_pktmbuf_mtod(m, const std::uint8_t*), rte_pktmbuf_data_len(m));
-  const auto v = ip6::classify(t.ports[port], frame);
+  const mut_bytes frame(rte_pktmbuf_mtod(m, std::uint8_t*), rte_pktmbuf_data_len(m));
+  const auto v = ip6::classify(t, t.ports[port], frame);
   if (v.is_ip6) {
     counters_.ip6[static_cast<std::size_t>(stats::ip6::total)].inc();
     if (frame.size() > 14 + 6) counters_.ip6_in_hist[frame[14 + 6]].inc();
+  } else if (v.is_ip4) {
+    counters_.ip[static_cast<std::size_t>(stats::ip::total)].inc();
   }
-  if (!v.punt) {
-    drop(m, v.reason);
-    return;
+  using act = ip6::forward_verdict::action;
+  switch (v.act) {
+    case act::drop:
+      drop(m, v.reason);
+      return;
+    case act::transmit:
+      counters_.forwarded.inc();
+      if (v.is_ip4) {
+        counters_.ip[static_cast<std::size_t>(stats::ip::forward)].inc();
+        if (v.nh < counters_.nexthop4_use.size()) counters_.nexthop4_use[v.nh].inc();
+      } else {
+        counters_.ip6[static_cast<std::size_t>(stats::ip6::forward)].inc();
+        if (v.nh < counters_.nexthop_use.size()) counters_.nexthop_use[v.nh].inc();
+      }
+      m->port = v.out_port;
+      tx_enqueue(m);
+      return;
+    case act::punt:
+      break;
   }
+  *RTE_MBUF_DYNFIELD(m, shared_.punt_meta_offset, std::uint32_t*) =
+      encode_punt({v.punt, v.nh});
   if (rte_ring_sp_enqueue(punt_, m) != 0) {
     drop(m, drop::punt_ring_full);
     return;
   }
   counters_.punted.inc();
+}
+
+int register_punt_meta() {
+  static const rte_mbuf_dynfield desc = {"umigame_punt_meta", sizeof(std::uint32_t),
+                                         alignof(std::uint32_t), 0};
+  return rte_mbuf_dynfield_register(&desc);
 }
 
 void worker::tx_enqueue(rte_mbuf* m) noexcept {

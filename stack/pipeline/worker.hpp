@@ -31,10 +31,14 @@ struct rx_assignment {
 // Counters one worker writes and the control thread sums.
 struct alignas(64) worker_counters {
   std::array<counter, static_cast<std::size_t>(stats::ip6::count_)> ip6;
+  std::array<counter, static_cast<std::size_t>(stats::ip::count_)> ip;
   std::array<counter, static_cast<std::size_t>(drop::count_)> drops;
   std::array<counter, 256> ip6_in_hist;  // next header of packets reaching ip6-input
   std::array<counter, max_ports> rx_packets;
   std::array<counter, max_ports> tx_packets;
+  std::array<counter, 4096> nexthop_use;   // packets forwarded per next hop (netstat -r "Use")
+  std::array<counter, 4096> nexthop4_use;  // the same for IPv4 next hops
+  counter forwarded;
   counter punted;
   counter loops;  // progress: the watchdog checks this advances
 };
@@ -46,7 +50,24 @@ struct worker_shared {
   rte_rcu_qsbr* qsbr = nullptr;
   std::atomic<bool>* stop = nullptr;
   idle_policy idle = idle_policy::adaptive;
+  int punt_meta_offset = -1;  // mbuf dynfield carrying punt_meta
 };
+
+// What a worker tells the control thread about a punted packet: why, and the
+// next hop it was looked up to (forwarding exceptions).
+struct punt_meta {
+  punt_reason reason;
+  std::uint32_t nexthop;  // fib::no_route when none (an IPv4 next hop for IPv4 packets)
+};
+inline std::uint32_t encode_punt(const punt_meta& m) noexcept {
+  return static_cast<std::uint32_t>(m.reason) | ((m.nexthop & 0xffffffu) << 8);
+}
+inline punt_meta decode_punt(std::uint32_t v) noexcept {
+  const std::uint32_t nh = v >> 8;
+  return {static_cast<punt_reason>(v & 0xff), nh == 0xffffffu ? 0xffffffffu : nh};
+}
+// Registers the dynfield once per process (after EAL init); -1 on failure.
+int register_punt_meta();
 
 class worker {
  public:

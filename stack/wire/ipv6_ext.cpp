@@ -13,7 +13,9 @@ status walk_options(bytes pkt, std::size_t off, std::size_t len, bool dst_multic
   const std::size_t end = off + len;
   unsigned count = 0;
   while (i < end) {
-    if (++count > limits.max_options_per_header) return status::too_many;
+    // An absurd option chain (RFC 8504 §5.3 lets a node limit it) is a bad
+    // header, not too many headers: drop it silently.
+    if (++count > limits.max_options_per_header) return status::discard;
     const std::uint8_t type = pkt[i];
     if (type == 0) {  // Pad1
       ++i;

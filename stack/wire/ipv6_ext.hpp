@@ -20,8 +20,8 @@ struct ext_walk {
   enum class status : std::uint8_t {
     ok,             // upper/upper_offset name the first non-extension header
     param_problem,  // send ICMPv6 Parameter Problem (icmp_code, pointer) and drop
-    discard,        // drop silently (option action 01, or 11 to a multicast dst)
-    too_many,       // more extension headers (or options) than allowed
+    discard,        // drop silently (option action 01, 11 to a multicast dst, option flood)
+    too_many,       // more extension headers than allowed
     truncated,      // a header runs past the end of the packet
     fragment,       // a non-atomic fragment: needs reassembly
   };

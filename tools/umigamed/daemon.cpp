@@ -6,6 +6,7 @@
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
 #include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
 #include <spawn.h>
@@ -117,18 +118,111 @@ class table_publisher {
   std::uint64_t generation_ = 0;
 };
 
+// Frees memory retired by the FIB and the route table once every worker has
+// passed a quiescent point after the retirement.
+class qsbr_reclaimer final : public fib::reclaimer {
+ public:
+  explicit qsbr_reclaimer(rte_rcu_qsbr* qs) : qs_(qs) {}
+  ~qsbr_reclaimer() override { flush(); }
+  // Runs every pending free now: only once no worker is running.
+  void flush() {
+    while (!pending_.empty()) {
+      auto fn = std::move(pending_.front().second);
+      pending_.pop_front();
+      fn();
+    }
+  }
+  void retire(std::function<void()> free_fn) override {
+    pending_.emplace_back(rte_rcu_qsbr_start(qs_), std::move(free_fn));
+  }
+  void reclaim() {
+    while (!pending_.empty() && rte_rcu_qsbr_check(qs_, pending_.front().first, false) == 1) {
+      pending_.front().second();
+      pending_.pop_front();
+    }
+  }
+
+ private:
+  rte_rcu_qsbr* qs_;
+  std::deque<std::pair<std::uint64_t, std::function<void()>>> pending_;
+};
+
+void compile_nexthops(const control::route_table6& rt,
+                      const std::vector<const node::interface*>& by_index,
+                      const pipeline::dataplane_table& t, std::vector<pipeline::nexthop_rt>& out);
+
+// Compiles the node's interfaces, next hops and resolved neighbours into the
+// table the workers read.
 std::unique_ptr<pipeline::dataplane_table> compile(const node::node& n, unsigned max_port) {
   auto t = std::make_unique<pipeline::dataplane_table>();
   t->ports.resize(max_port + 1);
+  std::vector<const node::interface*> by_index(n.interfaces().size() + 1, nullptr);
   for (const auto& i : n.interfaces()) {
+    by_index[i.index] = &i;
     auto& p = t->ports[i.port];
     p.present = true;
     p.up = i.up;
+    p.ifindex = i.index;
+    p.mtu = i.mtu;
     p.mac = i.mac;
     for (const auto& a : i.addrs) p.unicast.push_back(a.addr);
     for (const auto& g : i.groups()) p.groups.push_back(g);
+    for (const auto& a : i.addrs4) {
+      p.unicast4.push_back(a.addr);
+      p.broadcast4.push_back(a.broadcast());
+    }
   }
+  for (const auto* cache : {&n.neighbors(), &n.arp()}) {
+    for (const auto& [k, e] : cache->entries()) {
+      if (e.lladdr && e.state != nd::nud_state::incomplete)
+        t->neighbors.emplace(pipeline::neighbor_key{e.ifindex, e.addr}, *e.lladdr);
+    }
+  }
+  compile_nexthops(n.routes(), by_index, *t, t->nexthops);
+  compile_nexthops(n.routes4(), by_index, *t, t->nexthops4);
+  t->fib6 = &n.routes().fib();
+  t->fib4 = &n.routes4().fib();
+  t->forwarding6 = n.config().forwarding;
+  t->redirects6 = n.config().redirects;
+  t->forwarding4 = n.config().forwarding4;
+  t->redirects4 = n.config().redirects4;
   return t;
+}
+
+void compile_nexthops(const control::route_table6& rt,
+                      const std::vector<const node::interface*>& by_index,
+                      const pipeline::dataplane_table& t, std::vector<pipeline::nexthop_rt>& out) {
+  out.resize(rt.nexthops().size());
+  for (std::size_t id = 0; id < rt.nexthops().size(); ++id) {
+    const control::nexthop& h = rt.nexthops()[id];
+    pipeline::nexthop_rt& o = out[id];
+    if (h.refs == 0) continue;
+    using K = pipeline::nexthop_rt::kind;
+    switch (h.type) {
+      case control::nh_type::local: o.type = K::local; continue;
+      case control::nh_type::reject: o.type = K::reject; continue;
+      case control::nh_type::blackhole: o.type = K::blackhole; continue;
+      case control::nh_type::forward: o.type = K::forward; break;
+    }
+    const node::interface* ifp = h.ifindex < by_index.size() ? by_index[h.ifindex] : nullptr;
+    if (ifp == nullptr) {
+      o.type = K::none;
+      continue;
+    }
+    o.port = static_cast<std::uint16_t>(ifp->port);
+    o.ifindex = ifp->index;
+    o.mtu = ifp->mtu;
+    o.src_mac = ifp->mac;
+    o.onlink = !h.gateway;
+    if (h.gateway) {
+      o.gateway = *h.gateway;
+      auto it = t.neighbors.find(pipeline::neighbor_key{ifp->index, *h.gateway});
+      if (it != t.neighbors.end()) {
+        o.resolved = true;
+        o.dst_mac = it->second;
+      }
+    }
+  }
 }
 
 // Directories holding the KAME tools, for the startup script's PATH.
@@ -218,6 +312,10 @@ class runtime {
   std::vector<rte_ring*> punt_rings_, inject_rings_;
   std::vector<drivers::port_info> ports_;
   std::unique_ptr<table_publisher> publisher_;
+  std::unique_ptr<qsbr_reclaimer> reclaimer_;
+  int punt_meta_offset_ = -1;
+  std::uint64_t compiled_nh_gen_ = 0;
+  std::uint64_t compiled_nb_gen_ = 0;
   std::vector<std::unique_ptr<pipeline::worker>> workers_;
   std::atomic<bool> stop_{false};
   bool launched_ = false;
@@ -292,6 +390,12 @@ bool runtime::init_dataplane() {
     }
   }
   publisher_ = std::make_unique<table_publisher>(qs_);
+  reclaimer_ = std::make_unique<qsbr_reclaimer>(qs_);
+  punt_meta_offset_ = pipeline::register_punt_meta();
+  if (punt_meta_offset_ < 0) {
+    say("cannot register the mbuf punt field");
+    return false;
+  }
 
   node::node_config ncfg;
   ncfg.hostname = cfg_.hostname;
@@ -308,7 +412,14 @@ bool runtime::init_dataplane() {
   env.icmp_error = [this](const node::icmp_error_event& ev) {
     if (svc_) svc_->on_icmp_error(ev);
   };
+  env.probe = [this](const node::probe_event& ev) {
+    if (svc_) svc_->on_probe(ev);
+  };
   env.log = [](const std::string& s) { say(s); };
+  env.reclaimer = reclaimer_.get();
+  env.route_event = [this](const char* type, const control::route6& r) {
+    if (svc_) svc_->on_route_event(type, r);
+  };
   node_ = std::make_unique<node::node>(ncfg, env);
   for (const auto& p : ports_) {
     const unsigned ifx = node_->add_interface(p.name, p.port_id, p.mac, p.mtu);
@@ -336,7 +447,8 @@ bool runtime::launch_workers() {
   pipeline::worker_shared shared{publisher_->slot(), qs_, &stop_,
                                  cfg_.idle == control::idle_mode::poll
                                      ? pipeline::idle_policy::poll
-                                     : pipeline::idle_policy::adaptive};
+                                     : pipeline::idle_policy::adaptive,
+                                 punt_meta_offset_};
   for (unsigned w = 0; w < nworkers_; ++w) {
     std::vector<pipeline::rx_assignment> rx;
     std::vector<std::uint16_t> txq(max_port_ + 1, 0);
@@ -389,8 +501,15 @@ void runtime::drain_punts() {
         const void* p = rte_pktmbuf_read(m, 0, frame.size(), frame.data());
         if (p != nullptr && p != frame.data()) std::memcpy(frame.data(), p, frame.size());
         const unsigned port = m->port;
+        const auto meta = pipeline::decode_punt(
+            *RTE_MBUF_DYNFIELD(m, punt_meta_offset_, std::uint32_t*));
         rte_pktmbuf_free(m);
-        if (p != nullptr) node_->input(port, bytes(frame));
+        if (p == nullptr) continue;
+        if (meta.reason == pipeline::punt_reason::local) {
+          node_->input(port, bytes(frame));
+        } else {
+          node_->forward_punt(port, bytes(frame), meta.reason, meta.nexthop);
+        }
       }
     }
   }
@@ -452,6 +571,14 @@ void runtime::fill_stats(json::object& st) {
     }
   }
   st["ip6_in_hist"] = std::move(hist);
+  auto& ip = st["ip"].as_object();
+  for (const auto& w : workers_) {
+    const auto& c = w->counters();
+    for (std::size_t i = 0; i < stats::ip_desc.size(); ++i) {
+      auto& v = ip[stats::ip_desc[i].name];
+      v = v.to_number<std::uint64_t>() + c.ip[i].get();
+    }
+  }
   json::array dl;
   for (std::size_t i = 0; i < drops.size(); ++i) {
     const auto& d = pipeline::drop_table[i];
@@ -484,6 +611,14 @@ int runtime::run() {
 
   control::service_hooks hooks;
   hooks.data_path_stats = [this](json::object& st) { fill_stats(st); };
+  hooks.nexthop_use = [this](std::uint32_t nh, bool v4) {
+    std::uint64_t n = 0;
+    for (const auto& w : workers_) {
+      const auto& use = v4 ? w->counters().nexthop4_use : w->counters().nexthop_use;
+      if (nh < use.size()) n += use[nh].get();
+    }
+    return n;
+  };
   svc_ = std::make_unique<control::control_service>(io_, *node_, cfg_.socket, hooks);
   if (auto l = svc_->listen(); !l) {
     say(l.error());
@@ -497,11 +632,20 @@ int runtime::run() {
       node_->tick();
       last_tick = clock_.now();
     }
+    // Next hops and resolved neighbours also live in the published table.
+    if (node_->routes().nexthop_generation() + node_->routes4().nexthop_generation() !=
+            compiled_nh_gen_ ||
+        node_->neighbor_generation() != compiled_nb_gen_)
+      dirty_ = true;
     if (dirty_) {
+      compiled_nh_gen_ =
+          node_->routes().nexthop_generation() + node_->routes4().nexthop_generation();
+      compiled_nb_gen_ = node_->neighbor_generation();
       publisher_->publish(compile(*node_, max_port_));
       dirty_ = false;
     }
     publisher_->reclaim();
+    reclaimer_->reclaim();
   });
   fast.start(1ms);
   periodic links(io_, [this] { poll_links(); });
@@ -558,7 +702,9 @@ void runtime::shutdown() {
   }
   workers_.clear();
   publisher_.reset();
+  if (reclaimer_) reclaimer_->flush();  // workers are stopped: nothing reads retired memory
   node_.reset();
+  reclaimer_.reset();
   rte_free(qs_);
   qs_ = nullptr;
   rte_mempool_free(pool_);
