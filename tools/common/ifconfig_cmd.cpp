@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "stack/base/addr.hpp"
+#include "tools/common/inet_addr.hpp"
 
 namespace umi::tools {
 
@@ -58,6 +59,16 @@ std::string set_prefixlen(ifconfig_cmd& c, std::string_view arg) {
   return "";
 }
 
+// in_getaddr(NETMASK): dotted or 0x hex; only contiguous masks make a prefix length.
+std::string set_netmask(ifconfig_cmd& c, std::string_view arg) {
+  auto m = parse_ip4(arg);
+  auto len = m ? ip4_mask_len(*m) : std::nullopt;
+  if (!len) return std::string(arg) + ": bad value";
+  addr_of(c).prefixlen = *len;
+  c.have_prefixlen = true;
+  return "";
+}
+
 constexpr std::array generic_table{
     ifconfig_keyword{"up", 0, set_up, "mark the interface up"},
     ifconfig_keyword{"down", 0, set_down, "mark the interface down"},
@@ -72,6 +83,13 @@ constexpr std::array inet6_table{
     ifconfig_keyword{"-anycast", 0, clear_anycast, "the address is unicast"},
     ifconfig_keyword{"tentative", 0, set_tentative, "add the address as tentative (run DAD)"},
     ifconfig_keyword{"-tentative", 0, clear_tentative, "do not mark the address tentative"},
+};
+
+constexpr std::array inet_table{
+    ifconfig_keyword{"alias", 0, set_alias, "add the address, keeping the others"},
+    ifconfig_keyword{"-alias", 0, set_remove, "remove the address"},
+    ifconfig_keyword{"delete", 0, set_remove, "remove the address"},
+    ifconfig_keyword{"netmask", 1, set_netmask, "mask, dotted or 0x hex (default: classful)"},
 };
 
 const ifconfig_keyword* lookup(std::span<const ifconfig_keyword> table, std::string_view word) {
@@ -105,7 +123,31 @@ std::string take_address(ifconfig_cmd& c, const std::string& word) {
   return "";
 }
 
+// `inet ADDR[/N]`; FreeBSD in_getaddr: "%s: bad value".
+std::string take_inet_address(ifconfig_cmd& c, const std::string& word) {
+  std::string a = word;
+  auto slash = a.find('/');
+  if (slash != std::string::npos) {
+    unsigned v = 0;
+    std::string_view len = std::string_view(a).substr(slash + 1);
+    auto [p, ec] = std::from_chars(len.data(), len.data() + len.size(), v);
+    if (len.empty() || ec != std::errc{} || p != len.data() + len.size() || v > 32)
+      return word + ": bad value";
+    addr_of(c).prefixlen = v;
+    c.have_prefixlen = true;
+    a.resize(slash);
+  }
+  auto v4 = parse_ip4(a);
+  if (!v4) return word + ": bad value";
+  addr_of(c).addr = ip4_to_string(*v4);
+  return "";
+}
+
 }  // namespace
+
+std::span<const ifconfig_keyword> inet_keywords() {
+  return inet_table;
+}
 
 std::span<const ifconfig_keyword> generic_keywords() {
   return generic_table;
@@ -158,7 +200,7 @@ result<ifconfig_cmd, cmd_error> parse_ifconfig(const std::vector<std::string>& a
       if (!known_family(args[i])) return unexpected{usage_error()};
       c.af = args[i];
     }
-    if (!c.af.empty() && c.af != "inet6")
+    if (!c.af.empty() && c.af != "inet6" && c.af != "inet")
       return unexpected{fatal("address family " + c.af + " is not supported")};
     c.mode = all ? ifconfig_mode::show_all : ifconfig_mode::list_names;
     return c;
@@ -167,7 +209,8 @@ result<ifconfig_cmd, cmd_error> parse_ifconfig(const std::vector<std::string>& a
   c.ifname = args[i++];
   if (i < args.size() && known_family(args[i])) {
     c.af = args[i++];
-    if (c.af != "inet6") return unexpected{fatal("address family " + c.af + " is not supported")};
+    if (c.af != "inet6" && c.af != "inet")
+      return unexpected{fatal("address family " + c.af + " is not supported")};
   }
   if (i == args.size()) {
     c.mode = ifconfig_mode::show_one;
@@ -177,7 +220,7 @@ result<ifconfig_cmd, cmd_error> parse_ifconfig(const std::vector<std::string>& a
   for (; i < args.size(); ++i) {
     const std::string& w = args[i];
     const ifconfig_keyword* k = lookup(generic_table, w);
-    if (k == nullptr) k = lookup(inet6_table, w);
+    if (k == nullptr) k = c.af == "inet" ? lookup(inet_table, w) : lookup(inet6_table, w);
     if (k != nullptr) {
       std::string_view arg;
       if (k->nargs > 0) {
@@ -192,12 +235,17 @@ result<ifconfig_cmd, cmd_error> parse_ifconfig(const std::vector<std::string>& a
     // address family BSD parses it as inet, which an IPv6 address is not.
     if (c.af.empty()) return unexpected{fatal(w + ": bad value")};
     if (!c.addr || c.addr->addr.empty()) {
-      if (auto e = take_address(c, w); !e.empty()) return unexpected{fatal(e)};
+      auto e = c.af == "inet" ? take_inet_address(c, w) : take_address(c, w);
+      if (!e.empty()) return unexpected{fatal(e)};
     } else {
       return unexpected{fatal(w + ": destination addresses are not supported")};
     }
   }
   if (c.addr && c.addr->addr.empty()) return unexpected{usage_error()};
+  if (c.addr && c.af == "inet") {
+    c.addr->family = "inet";
+    if (!c.have_prefixlen) c.addr->prefixlen = ip4_classful_len(*parse_ip4(c.addr->addr));
+  }
   return c;
 }
 

@@ -2,6 +2,7 @@
 
 #include <array>
 
+#include "tools/common/inet_addr.hpp"
 #include "tools/common/kame_format.hpp"
 
 namespace umi::tools {
@@ -9,6 +10,7 @@ namespace umi::tools {
 namespace {
 
 constexpr unsigned iff_up = 0x1;
+constexpr unsigned iff_broadcast = 0x2;
 
 // Lifetime text of ifconfig -L: seconds left, "infty" for null (infinite).
 std::string lifetime_text(const boost::json::object& a, std::string_view key) {
@@ -53,19 +55,35 @@ std::string format_inet6_line(const boost::json::object& a, std::string_view ifn
   return s;
 }
 
+std::string format_inet_line(const boost::json::object& a, unsigned iff_flags) {
+  auto plen = static_cast<unsigned>(json_int(a, "prefixlen"));
+  std::string s = "\tinet " + json_str(a, "addr") + " ";
+  s += strprintf("netmask 0x%x ", ip4_mask(plen));
+  std::string brd = json_str(a, "broadcast");
+  if ((iff_flags & iff_broadcast) != 0 && !brd.empty() && brd != "0.0.0.0") s += "broadcast " + brd;
+  s += '\n';
+  return s;
+}
+
 std::string format_interface(const boost::json::object& iface, const ifconfig_view& view) {
   std::string name = json_str(iface, "name");
   std::string s = name + ": " + iff_flags_string(static_cast<unsigned>(json_int(iface, "flags")));
   if (auto mtu = json_int(iface, "mtu"); mtu != 0)
     s += strprintf(" mtu %lld", static_cast<long long>(mtu));
   s += '\n';
-  if (!view.inet6_only) {
+  bool one_family = view.inet6_only || view.inet_only;
+  if (!one_family) {
     if (auto ether = json_str(iface, "ether"); !ether.empty())
       s += "\tether " + bsd_mac(ether) + "\n";
   }
-  for (const auto& a : json_array(iface, "inet6"))
-    if (a.is_object()) s += format_inet6_line(a.get_object(), name, view.lifetimes);
-  if (!view.inet6_only) {
+  auto iff = static_cast<unsigned>(json_int(iface, "flags"));
+  if (!view.inet6_only)
+    for (const auto& a : json_array(iface, "inet"))
+      if (a.is_object()) s += format_inet_line(a.get_object(), iff);
+  if (!view.inet_only)
+    for (const auto& a : json_array(iface, "inet6"))
+      if (a.is_object()) s += format_inet6_line(a.get_object(), name, view.lifetimes);
+  if (!one_family) {
     std::string media = json_str(iface, "media");
     std::string status = json_str(iface, "status");
     if (!media.empty()) {

@@ -28,13 +28,18 @@ int configure(control_client& c, const ifconfig_cmd& cmd, bool json, const tool_
   }
   if (cmd.addr) {
     const auto& a = *cmd.addr;
-    auto r = a.remove ? c.call("addr_del", {{"name", cmd.ifname}, {"addr", a.addr}})
-                      : c.call("addr_add", {{"name", cmd.ifname},
-                                            {"addr", a.addr},
-                                            {"prefixlen", a.prefixlen},
-                                            {"alias", a.alias},
-                                            {"anycast", a.anycast},
-                                            {"tentative", a.tentative}});
+    boost::json::object args{{"name", cmd.ifname}};
+    if (a.family == "inet") args["family"] = "inet";
+    args["addr"] = a.addr;
+    if (!a.remove) {
+      args["prefixlen"] = a.prefixlen;
+      args["alias"] = a.alias;
+      if (a.family != "inet") {
+        args["anycast"] = a.anycast;
+        args["tentative"] = a.tentative;
+      }
+    }
+    auto r = c.call(a.remove ? "addr_del" : "addr_add", std::move(args));
     if (!r) return report(env, r.error(), cmd.ifname);
     last = *r;
   }
@@ -57,6 +62,7 @@ int run_ifconfig(std::vector<std::string> args, const tool_env& env) {
   ifconfig_view view;
   view.lifetimes = cmd->lifetimes;
   view.inet6_only = cmd->af == "inet6";
+  view.inet_only = cmd->af == "inet";
   view.only_up = cmd->only_up;
   view.only_down = cmd->only_down;
   switch (cmd->mode) {

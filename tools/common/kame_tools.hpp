@@ -13,5 +13,11 @@ int run_ifconfig(std::vector<std::string> args, const tool_env& env);
 int run_ndp(std::vector<std::string> args, const tool_env& env);
 int run_ping6(std::vector<std::string> args, const tool_env& env);
 int run_netstat(std::vector<std::string> args, const tool_env& env);
+int run_route(std::vector<std::string> args, const tool_env& env);
+int run_prefix(std::vector<std::string> args, const tool_env& env);
+int run_sysctl(std::vector<std::string> args, const tool_env& env);
+int run_arp(std::vector<std::string> args, const tool_env& env);
+int run_traceroute6(std::vector<std::string> args, const tool_env& env);
+int run_traceroute(std::vector<std::string> args, const tool_env& env);
 
 }  // namespace umi::tools

@@ -117,7 +117,12 @@ result<ndp_cmd, cmd_error> parse_ndp(const std::vector<std::string>& args) {
     c.host = rest[0];
     return c;
   }
-  if (other == 'p' || other == 'r') {
+  if (other == 'p') {
+    c.mode = ndp_mode::prefixes;
+    c.option = other;
+    return c;
+  }
+  if (other == 'r') {
     c.mode = ndp_mode::unsupported;
     c.option = other;
     return c;
@@ -135,7 +140,7 @@ result<ndp_cmd, cmd_error> parse_ndp(const std::vector<std::string>& args) {
     return c;
   }
   if (other != 0) {
-    c.mode = ndp_mode::unsupported;
+    c.mode = other == 'P' ? ndp_mode::prefix_flush : ndp_mode::unsupported;
     c.option = other;
     return c;
   }

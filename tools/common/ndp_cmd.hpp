@@ -12,15 +12,17 @@
 namespace umi::tools {
 
 enum class ndp_mode {
-  get,          // ndp hostname
-  dump,         // -a, -A wait
-  flush,        // -c
-  remove,       // -d hostname
-  set,          // -s hostname ether_addr [temp] [proxy]
-  file,         // -f filename
-  ifinfo,       // -i interface [flags...]
-  default_if,   // -I [interface|delete]
-  unsupported,  // -p -r -H -P -R: no such daemon operation yet
+  get,           // ndp hostname
+  dump,          // -a, -A wait
+  flush,         // -c
+  remove,        // -d hostname
+  set,           // -s hostname ether_addr [temp] [proxy]
+  file,          // -f filename
+  ifinfo,        // -i interface [flags...]
+  default_if,    // -I [interface|delete]
+  prefixes,      // -p
+  prefix_flush,  // -P
+  unsupported,   // -r -H -R: no such daemon operation yet
 };
 
 struct ndp_cmd {

@@ -119,6 +119,49 @@ std::string format_ifinfo(const boost::json::object& iface) {
   return s;
 }
 
+std::string format_prefix(const boost::json::object& p) {
+  std::string s =
+      json_str(p, "prefix") + strprintf("/%lld", static_cast<long long>(json_int(p, "prefixlen")));
+  s += " if=" + json_str(p, "ifname") + "\n";
+  s += "  flags=";
+  if (json_bool(p, "onlink")) s += 'L';
+  if (json_bool(p, "autonomous")) s += 'A';
+  auto lifetime = [&p](std::string_view key) {
+    auto v = json_opt_int(p, key);
+    return v ? std::to_string(*v) : std::string("infinity");
+  };
+  s += ", vltime=" + lifetime("vltime");
+  s += ", pltime=" + lifetime("pltime");
+  auto expire = json_opt_int(p, "expire");
+  if (!expire)
+    s += ", expire=Never";
+  else if (*expire > 0)
+    s += ", expire=" + sec2str(*expire);
+  else
+    s += ", expired";
+  s += '\n';
+  const auto& routers = json_array(p, "advertising_routers");
+  if (routers.empty()) {
+    s += "  No advertising router\n";
+    return s;
+  }
+  s += "  advertised by\n";
+  for (const auto& r : routers) {
+    // A router is "fe80::1%de0" or {"addr": ...}; the guide shows it bare.
+    std::string addr = r.is_string() ? std::string(r.get_string()) : json_str(as_object(r), "addr");
+    if (auto pct = addr.find('%'); pct != std::string::npos) addr.resize(pct);
+    s += "    " + addr + "\n";
+  }
+  return s;
+}
+
+std::string format_prefixes(const boost::json::value& result) {
+  std::string s;
+  for (const auto& p : json_array(as_object(result), "prefixes"))
+    if (p.is_object()) s += format_prefix(p.get_object());
+  return s;
+}
+
 std::string ndp_timestamp(long long tv_sec, long long tv_usec) {
   std::time_t t = static_cast<std::time_t>(tv_sec);
   std::tm tm{};

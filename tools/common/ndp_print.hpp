@@ -36,6 +36,17 @@ std::string format_no_entry(std::string_view host, std::string_view numeric);
 // Returns "" when the link MTU is unknown ("not initialized yet").
 std::string format_ifinfo(const boost::json::object& iface);
 
+// ndp -p in the guide's form (kame-guide.txt; kame-cli.md §6 "-p guide-era"
+// line layout, 1999 fields):
+//   3ffe:501:808:1::/64 if=de0
+//     flags=LA, vltime=2592000, pltime=604800, expire=Never
+//     No advertising router
+// RA prefixes list "  advertised by" and "    <router>" lines instead of the
+// last one. Lifetimes null print as "infinity"; expire null is "Never", 0
+// ", expired" and otherwise sec2str. Input is the `prefixes` result.
+std::string format_prefix(const boost::json::object& prefix);
+std::string format_prefixes(const boost::json::value& result);
+
 // "%02d:%02d:%02d.%06u " of the local time of day (ndp -t).
 std::string ndp_timestamp(long long tv_sec, long long tv_usec);
 

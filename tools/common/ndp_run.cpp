@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "stack/base/addr.hpp"
+#include "tools/common/inet_addr.hpp"
 #include "tools/common/kame_format.hpp"
 #include "tools/common/kame_tools.hpp"
 #include "tools/common/ndp_cmd.hpp"
@@ -168,6 +169,30 @@ int ifinfo(control_client& c, const ndp_cmd& cmd, bool json, const tool_env& env
   return 0;
 }
 
+// err(1, "ioctl(SIOC...)"): "ndp: ioctl(SIOCGPRLST_IN6): <strerror>".
+int ioctl_error(const tool_env& env, std::string_view ioctl, const control_error& e) {
+  print_error(prog, env, "ioctl(" + std::string(ioctl) + "): " + bsd_strerror(e.code, e.message));
+  return 1;
+}
+
+// ndp -P (SIOCSPFXFLUSH_IN6): every prefix goes; nothing is printed.
+int prefix_flush(control_client& c, bool json, const tool_env& env) {
+  auto r = c.call("prefixes");
+  if (!r) return ioctl_error(env, "SIOCSPFXFLUSH_IN6", r.error());
+  boost::json::array deleted;
+  for (const auto& p : json_array(as_object(*r), "prefixes")) {
+    if (!p.is_object()) continue;
+    const auto& o = p.get_object();
+    auto d = c.call("prefix_delete", {{"name", json_str(o, "ifname")},
+                                      {"prefix", json_str(o, "prefix")},
+                                      {"prefixlen", json_int(o, "prefixlen")}});
+    if (!d) return ioctl_error(env, "SIOCSPFXFLUSH_IN6", d.error());
+    deleted.push_back(p);
+  }
+  if (json) env.out << json_line(boost::json::object{{"deleted", std::move(deleted)}});
+  return 0;
+}
+
 }  // namespace
 
 int run_ndp(std::vector<std::string> args, const tool_env& env) {
@@ -210,6 +235,14 @@ int run_ndp(std::vector<std::string> args, const tool_env& env) {
       return file(c, *cmd, env);
     case ndp_mode::ifinfo:
       return ifinfo(c, *cmd, json, env);
+    case ndp_mode::prefixes: {
+      auto r = c.call("prefixes");
+      if (!r) return ioctl_error(env, "SIOCGPRLST_IN6", r.error());
+      env.out << (json ? json_line(*r) : format_prefixes(*r));
+      return 0;
+    }
+    case ndp_mode::prefix_flush:
+      return prefix_flush(c, json, env);
     case ndp_mode::default_if:
       // umigamed has no ND default interface (KAME's SIOCGDEFIFACE_IN6).
       env.out << (json ? std::string("{\"default_interface\":null}\n")

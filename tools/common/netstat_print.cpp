@@ -116,6 +116,8 @@ std::string format_drop_stats(const boost::json::object& st, bool skip_zero) {
 std::string format_stats(const boost::json::value& result, const netstat_view& view) {
   const auto& st = as_object(result);
   std::string s;
+  if (view.ip) s += format_ip_stats(st, view.skip_zero);
+  if (view.icmp) s += format_icmp_stats(st, view.skip_zero);
   if (view.ip6) s += format_ip6_stats(st, view.skip_zero);
   if (view.icmp6) s += format_icmp6_stats(st, view.skip_zero);
   if (view.drops) s += format_drop_stats(st, view.skip_zero);

@@ -141,7 +141,9 @@ int pinger::run() {
   auto first = send_one();
   if (!first) {
     const auto& e = first.error();
-    if (e.code == "ENXIO" && !cmd_.ifname.empty())
+    if (e.code == "EMSGSIZE")
+      print_error(prog, env_, "sendmsg: " + e.message);
+    else if (e.code == "ENXIO" && !cmd_.ifname.empty())
       print_error(prog, env_, cmd_.ifname + ": invalid interface name");
     else if (e.code == "EADDRNOTAVAIL" || e.code == "ENETUNREACH" || e.code == "EHOSTUNREACH" ||
              e.code == "EINVAL")

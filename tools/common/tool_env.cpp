@@ -1,5 +1,9 @@
 #include "tools/common/tool_env.hpp"
 
+#include <netdb.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <algorithm>
 #include <cstring>
 
@@ -15,6 +19,31 @@ bool take_json_flag(std::vector<std::string>& args) {
 void print_error(std::string_view prog, const tool_env& env, std::string_view message) {
   env.err << prog << ": " << message << "\n";
   env.err.flush();
+}
+
+int report_cmd_error(std::string_view prog, const tool_env& env, const cmd_error& e,
+                     std::string_view usage) {
+  if (!e.message.empty()) {
+    if (e.raw)
+      env.err << e.message << "\n";
+    else
+      env.err << prog << ": " << e.message << "\n";
+  }
+  if (e.show_usage) env.err << usage;
+  env.err.flush();
+  return e.status;
+}
+
+std::string reverse_name(const tool_env& env, const std::string& numeric) {
+  if (env.reverse_lookup) return env.reverse_lookup(numeric);
+  addrinfo hints{};
+  hints.ai_flags = AI_NUMERICHOST;
+  addrinfo* res = nullptr;
+  if (getaddrinfo(numeric.c_str(), nullptr, &hints, &res) != 0 || res == nullptr) return "";
+  char host[NI_MAXHOST];
+  int rc = getnameinfo(res->ai_addr, res->ai_addrlen, host, sizeof host, nullptr, 0, NI_NAMEREQD);
+  freeaddrinfo(res);
+  return rc == 0 ? std::string(host) : std::string();
 }
 
 std::optional<control_client> open_session(std::string_view prog, const tool_env& env) {

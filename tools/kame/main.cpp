@@ -1,6 +1,7 @@
 // umigame-kame: the KAME shims as one multi-call binary. Dispatches on the
-// name it was called by (ifconfig, ndp, ping6, netstat) or, called as
-// `umigame-kame TOOL args...`, on its first argument.
+// name it was called by (ifconfig, ndp, ping6, netstat, route, prefix, sysctl,
+// arp, traceroute6, traceroute) or, called as `umigame-kame TOOL args...`, on
+// its first argument.
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -51,7 +52,15 @@ int dispatch(const std::string& tool, std::vector<std::string> args) {
     env.interrupt_fd = install_interrupt_pipe();
     return umi::tools::run_ping6(std::move(args), env);
   }
-  std::cerr << "usage: umigame-kame ifconfig|ndp|ping6|netstat [arguments...]\n";
+  // route monitor, like BSD's, runs until SIGINT ends the process.
+  if (tool == "route") return umi::tools::run_route(std::move(args), env);
+  if (tool == "prefix") return umi::tools::run_prefix(std::move(args), env);
+  if (tool == "sysctl") return umi::tools::run_sysctl(std::move(args), env);
+  if (tool == "arp") return umi::tools::run_arp(std::move(args), env);
+  if (tool == "traceroute6") return umi::tools::run_traceroute6(std::move(args), env);
+  if (tool == "traceroute") return umi::tools::run_traceroute(std::move(args), env);
+  std::cerr << "usage: umigame-kame ifconfig|ndp|ping6|netstat|route|prefix|sysctl|arp|"
+               "traceroute6|traceroute [arguments...]\n";
   return 1;
 }
 

@@ -1,5 +1,6 @@
 // The installed shape: the multi-call binary run through its build-dir
-// symlinks (build/tools/kame/{ifconfig,ndp,ping6,netstat}) against a fake daemon.
+// symlinks (build/tools/kame/{ifconfig,ndp,ping6,netstat,route,...}) against a
+// fake daemon.
 #include <catch2/catch.hpp>
 
 #include <poll.h>
@@ -116,7 +117,24 @@ TEST_CASE("every symlink and `umigame-kame TOOL` dispatch", "[tools][binary]") {
                        ": No such file or directory (is umigamed running?)\n");
   auto ns = run_binary("netstat", {"-r"}, dead);
   CHECK(ns.status == 1);
-  CHECK(ns.err == "netstat: routing tables are not available yet\n");
+  CHECK(ns.err == "netstat: cannot connect to umigamed at " + dead +
+                      ": No such file or directory (is umigamed running?)\n");
+  auto route = run_binary("route", {"add", "-inet6", "x::y", "::1"}, dead);
+  CHECK(route.status == 1);
+  CHECK(route.err == "x::y: bad value\n");
+  auto bad = run_binary("route", {"frob"}, dead);
+  CHECK(bad.status == 64);
+  CHECK(bad.err == "route: bad keyword: frob\nusage: route [-dnqtv] command [[modifiers] args]\n");
+  auto t6 = run_binary("traceroute6", {"-w", "1", "::1"}, dead);
+  CHECK(t6.status == 1);
+  CHECK(t6.err == "traceroute6: wait must be >1 sec.\n");
+  auto t4 = run_binary("traceroute", {"-m", "0", "192.0.2.1"}, dead);
+  CHECK(t4.err == "traceroute: max ttl must be > 0\n");
+  for (const char* tool : {"prefix", "sysctl", "arp"}) {
+    auto u = run_binary(tool, {}, dead);
+    CHECK(u.status == 1);
+    CHECK(u.err.find("sage: ") != std::string::npos);
+  }
   auto p = run_binary("ping6", {"-c", "0", "::1"}, dead);
   CHECK(p.status == 1);
   CHECK(p.err == "ping6: illegal number of packets -- 0\n");
@@ -125,7 +143,9 @@ TEST_CASE("every symlink and `umigame-kame TOOL` dispatch", "[tools][binary]") {
   CHECK(multi.out.rfind("usage: ndp hostname\n", 0) == 0);
   auto none = run_binary("umigame-kame", {}, dead);
   CHECK(none.status == 1);
-  CHECK(none.err == "usage: umigame-kame ifconfig|ndp|ping6|netstat [arguments...]\n");
+  CHECK(none.err ==
+        "usage: umigame-kame ifconfig|ndp|ping6|netstat|route|prefix|sysctl|arp|traceroute6|"
+        "traceroute [arguments...]\n");
 }
 
 TEST_CASE("ping6 prints its statistics on SIGINT and exits 0 after replies", "[tools][binary]") {
@@ -156,4 +176,33 @@ TEST_CASE("ping6 prints its statistics on SIGINT and exits 0 after replies", "[t
   CHECK(r.out.find("\n--- 2001:db8::2 ping6 statistics ---\n"
                    "3 packets transmitted, 3 packets received, 0% packet loss\n"
                    "round-trip min/avg/max = ") != std::string::npos);
+}
+
+TEST_CASE("build/tools/kame/route and sysctl talk to the daemon", "[tools][binary]") {
+  if (kame_dir().empty()) {
+    WARN("UMI_KAME_DIR not set: run through `meson test`");
+    return;
+  }
+  fake_daemon d;
+  d.on("route_add", [](const boost::json::object&) { return fake_reply{}; });
+  d.on("sysctl_get", [](const boost::json::object&) {
+    fake_reply r;
+    r.result = boost::json::parse(R"({"values": [{"name": "net.inet6.ip6.accept_rtadv",
+        "value": 0, "type": "int", "writable": true}]})");
+    return r;
+  });
+  d.on("sysctl_set", [](const boost::json::object&) {
+    fake_reply r;
+    r.result = boost::json::parse(R"({"name": "net.inet6.ip6.accept_rtadv", "old": 0,
+        "new": 1})");
+    return r;
+  });
+  if (::getuid() == 0) {
+    auto r = run_binary("route", {"add", "-inet6", "default", "fe80::1%de0"}, d.path());
+    CHECK(r.status == 0);
+    CHECK(r.out == "add net default: gateway fe80::1%de0\n");
+  }
+  auto s = run_binary("sysctl", {"-w", "net.inet6.ip6.accept_rtadv=1"}, d.path());
+  CHECK(s.status == 0);
+  CHECK(s.out == "net.inet6.ip6.accept_rtadv: 0 -> 1\n");
 }

@@ -137,9 +137,10 @@ void fake_daemon::serve_connection(int fd) {
 }
 
 tool_output run_tool(tool_fn fn, std::vector<std::string> args, const std::string& socket_path,
-                     unsigned uid, int interrupt_fd) {
+                     unsigned uid, int interrupt_fd,
+                     std::function<std::string(const std::string&)> reverse_lookup) {
   std::ostringstream out, err;
-  tool_env env{out, err, socket_path, uid, interrupt_fd};
+  tool_env env{out, err, socket_path, uid, interrupt_fd, std::move(reverse_lookup)};
   tool_output r;
   r.rc = fn(std::move(args), env);
   r.out = out.str();

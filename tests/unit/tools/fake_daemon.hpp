@@ -75,8 +75,11 @@ struct tool_output {
   std::string err;
 };
 using tool_fn = int (*)(std::vector<std::string>, const tool_env&);
+// reverse_lookup stands in for DNS in tools that print names (empty: the real
+// getnameinfo).
 tool_output run_tool(tool_fn fn, std::vector<std::string> args, const std::string& socket_path,
-                     unsigned uid = 0, int interrupt_fd = -1);
+                     unsigned uid = 0, int interrupt_fd = -1,
+                     std::function<std::string(const std::string&)> reverse_lookup = {});
 
 // A path where nothing listens.
 std::string dead_socket_path();

@@ -3,6 +3,7 @@
 
 #include "fake_daemon.hpp"
 #include "tools/common/control_client.hpp"
+#include "tools/common/inet_addr.hpp"
 #include "tools/common/kame_format.hpp"
 #include "tools/common/kame_tools.hpp"
 
@@ -142,4 +143,56 @@ TEST_CASE("a refused hello is reported with the daemon's message", "[tools][clie
   auto r = test::run_tool(&run_netstat, {"-s"}, d.path());
   CHECK(r.rc == 1);
   CHECK(r.err == "netstat: unsupported protocol version 1\n");
+}
+
+TEST_CASE("IPv4 parsing follows inet_aton and inet_network", "[tools][format][inet]") {
+  CHECK(parse_ip4("192.0.2.1") == 0xc0000201u);
+  CHECK(parse_ip4("10.1") == 0x0a000001u);  // a.b: b fills 24 bits
+  CHECK(parse_ip4("0xffffff00") == 0xffffff00u);
+  CHECK_FALSE(parse_ip4("192.0.2.256"));
+  CHECK_FALSE(parse_ip4(""));
+  CHECK(parse_ip4_network("10.1") == 0x0a01u);
+  CHECK(ip4_to_string(0xc0000201u) == "192.0.2.1");
+  CHECK(ip4_mask(24) == 0xffffff00u);
+  CHECK(ip4_mask(0) == 0);
+  CHECK(ip4_mask(32) == 0xffffffffu);
+  CHECK(ip4_mask_len(0xfffffff0u) == 28u);
+  CHECK_FALSE(ip4_mask_len(0xff00ff00u));
+  CHECK(ip4_classful_len(0x0a000001u) == 8);
+  CHECK(ip4_classful_len(0xac100001u) == 16);
+  CHECK(ip4_classful_len(0xc0000201u) == 24);
+  CHECK(ip4_host_part(0xc0000205u) == 5);
+  CHECK(ip4_make_net(0x0a01, 0).addr == 0x0a010000u);
+  CHECK(ip4_make_net(0x0a01, 0).prefixlen == 16);
+  CHECK(ip4_make_net(0xc0a80100u, 0).prefixlen == 24);
+  CHECK(ip4_make_net(0, 0).prefixlen == 0);
+}
+
+TEST_CASE("netstat's netname() trims zero bytes and adds odd masks", "[tools][format][inet]") {
+  CHECK(ip4_netname(0, 0) == "default");
+  CHECK(ip4_netname(0xc0000200u, 24) == "192.0.2");
+  CHECK(ip4_netname(0x0a000000u, 8) == "10");
+  CHECK(ip4_netname(0x0a010000u, 16) == "10.1/16");
+  CHECK(ip4_netname(0xc6336480u, 25) == "198.51.100.128/25");
+  CHECK(ip4_netname(0xac100000u, 12) == "172.16/12");
+}
+
+TEST_CASE("IPv6 masks, prefixes and KAME's embedded zone", "[tools][format][inet]") {
+  CHECK(ip6_mask_string(64) == "ffff:ffff:ffff:ffff::");
+  CHECK(ip6_mask_string(0) == "::");
+  CHECK(ip6_mask_string(57) == "ffff:ffff:ffff:ff80::");
+  CHECK(ip6_prefix_string("2001:db8:1::1", 64) == "2001:db8:1::");
+  CHECK(ip6_prefix_string("fe80::ff:fe00:1%de0", 64) == "fe80::");
+  auto z = split_embedded_zone("fe80:2::200:a2ff:fe0e:7543");
+  REQUIRE(z);
+  CHECK(z->index == 2);
+  CHECK(z->addr == "fe80::200:a2ff:fe0e:7543");
+  CHECK(split_embedded_zone("ff02:1::1")->index == 1);
+  CHECK_FALSE(split_embedded_zone("fe80::1"));
+  CHECK_FALSE(split_embedded_zone("fe80:2::1%de0"));
+  CHECK_FALSE(split_embedded_zone("2001:2::1"));
+  CHECK(bsd_strerror("EEXIST", "x") == "File exists");
+  CHECK(bsd_strerror("ESRCH", "x") == "No such process");
+  CHECK(bsd_strerror("ENXIO", "x") == "Device not configured");
+  CHECK(bsd_strerror("weird", "daemon text") == "daemon text");
 }

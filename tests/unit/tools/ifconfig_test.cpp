@@ -197,7 +197,8 @@ TEST_CASE("ifconfig argv: errors", "[tools][ifconfig][argv]") {
         "'prefixlen' requires argument");
   CHECK(msg({"de0", "inet6", "2001:db8::zz"}).message == "2001:db8::zz: bad value");
   CHECK(msg({"de0", "2001:db8::1"}).message == "2001:db8::1: bad value");
-  CHECK(msg({"de0", "inet", "10.0.0.1"}).message == "address family inet is not supported");
+  CHECK(msg({"de0", "atalk", "1.2"}).message == "address family atalk is not supported");
+  CHECK(msg({"-a", "ipx"}).message == "address family ipx is not supported");
   CHECK(msg({"de0", "inet6", "alias"}).show_usage);
   CHECK(msg({"de0", "inet6", "2001:db8::1", "2001:db8::2"}).message ==
         "2001:db8::2: destination addresses are not supported");
@@ -283,4 +284,100 @@ TEST_CASE("ifconfig usage goes to stderr with exit 1", "[tools][ifconfig]") {
                           test::dead_socket_path());
   CHECK(p.rc == 1);
   CHECK(p.err == "ifconfig: 200: bad value\n");
+}
+
+namespace {
+
+const char* const dual_stack = R"({"name": "de0", "index": 1, "flags": 34883, "mtu": 1500,
+  "ether": "02:00:00:00:00:01", "media": "10GbaseT", "status": "active",
+  "inet": [{"addr": "192.0.2.1", "prefixlen": 24, "broadcast": "192.0.2.255"},
+           {"addr": "10.1.2.3", "prefixlen": 16, "broadcast": "10.1.255.255"}],
+  "inet6": [{"addr": "fe80::ff:fe00:1", "prefixlen": 64, "scopeid": 1, "flags": []}]})";
+
+}  // namespace
+
+TEST_CASE("ifconfig prints inet lines before inet6 as FreeBSD 3 did", "[tools][ifconfig][inet]") {
+  auto de0 = boost::json::parse(dual_stack);
+  CHECK(format_interface(de0.as_object(), {}) ==
+        "de0: flags=8843<UP,BROADCAST,RUNNING,SIMPLEX,MULTICAST> mtu 1500\n"
+        "\tether 2:0:0:0:0:1\n"
+        "\tinet 192.0.2.1 netmask 0xffffff00 broadcast 192.0.2.255\n"
+        "\tinet 10.1.2.3 netmask 0xffff0000 broadcast 10.1.255.255\n"
+        "\tinet6 fe80::ff:fe00:1%de0 prefixlen 64 scopeid 0x1\n"
+        "\tmedia: 10GbaseT status: active\n");
+  ifconfig_view v4;
+  v4.inet_only = true;
+  CHECK(format_interface(de0.as_object(), v4) ==
+        "de0: flags=8843<UP,BROADCAST,RUNNING,SIMPLEX,MULTICAST> mtu 1500\n"
+        "\tinet 192.0.2.1 netmask 0xffffff00 broadcast 192.0.2.255\n"
+        "\tinet 10.1.2.3 netmask 0xffff0000 broadcast 10.1.255.255\n");
+  // No IFF_BROADCAST: the line ends after "netmask 0x%lx ".
+  auto p2p = boost::json::parse(R"({"addr": "10.0.0.1", "prefixlen": 32, "broadcast": null})");
+  CHECK(format_inet_line(p2p.as_object(), 0x8051) == "\tinet 10.0.0.1 netmask 0xffffffff \n");
+}
+
+TEST_CASE("ifconfig argv: inet addresses and masks", "[tools][ifconfig][argv][inet]") {
+  auto m = parse_ifconfig({"de0", "inet", "192.0.2.1", "netmask", "255.255.255.0", "alias"});
+  REQUIRE(m);
+  REQUIRE(m->addr);
+  CHECK(m->addr->family == "inet");
+  CHECK(m->addr->addr == "192.0.2.1");
+  CHECK(m->addr->prefixlen == 24);
+  CHECK(m->addr->alias);
+  auto hex = parse_ifconfig({"de0", "inet", "192.0.2.1", "netmask", "0xfffffff0"});
+  REQUIRE(hex);
+  CHECK(hex->addr->prefixlen == 28);
+  auto slash = parse_ifconfig({"de0", "inet", "198.51.100.7/25"});
+  REQUIRE(slash);
+  CHECK(slash->addr->prefixlen == 25);
+  CHECK(slash->addr->addr == "198.51.100.7");
+  CHECK(parse_ifconfig({"de0", "inet", "10.1.2.3"})->addr->prefixlen == 8);     // class A
+  CHECK(parse_ifconfig({"de0", "inet", "172.16.0.1"})->addr->prefixlen == 16);  // class B
+  CHECK(parse_ifconfig({"de0", "inet", "192.0.2.1"})->addr->prefixlen == 24);   // class C
+  for (const char* rm : {"-alias", "delete"})
+    CHECK(parse_ifconfig({"de0", "inet", "192.0.2.1", rm})->addr->remove);
+  CHECK(parse_ifconfig({"de0", "inet"})->mode == ifconfig_mode::show_one);
+  CHECK(parse_ifconfig({"-a", "inet"})->af == "inet");
+  auto err = [](std::vector<std::string> a) { return parse_ifconfig(a).error().message; };
+  CHECK(err({"de0", "inet", "192.0.2.300"}) == "192.0.2.300: bad value");
+  CHECK(err({"de0", "inet", "192.0.2.1/33"}) == "192.0.2.1/33: bad value");
+  CHECK(err({"de0", "inet", "192.0.2.1", "netmask", "255.0.255.0"}) == "255.0.255.0: bad value");
+  CHECK(err({"de0", "inet", "192.0.2.1", "netmask"}) == "'netmask' requires argument");
+  CHECK(err({"de0", "inet", "192.0.2.1", "anycast"}) ==
+        "anycast: destination addresses are "
+        "not supported");
+  std::vector<std::string> words;
+  for (const auto& k : inet_keywords()) words.emplace_back(k.keyword);
+  CHECK(words == std::vector<std::string>{"alias", "-alias", "delete", "netmask"});
+}
+
+TEST_CASE("ifconfig inet sends family inet", "[tools][ifconfig][daemon][inet]") {
+  fake_daemon d;
+  d.on("addr_add", [](const boost::json::object&) { return fake_reply{}; });
+  d.on("addr_del", [](const boost::json::object&) { return fake_reply{}; });
+  d.on("interfaces", [](const boost::json::object&) {
+    fake_reply r;
+    r.result =
+        boost::json::object{{"interfaces", boost::json::array{boost::json::parse(dual_stack)}}};
+    return r;
+  });
+  auto add = test::run_tool(&run_ifconfig, {"de0", "inet", "192.0.2.1", "netmask", "0xffffff00"},
+                            d.path());
+  CHECK(add.rc == 0);
+  auto a = d.args_of("addr_add").at(0);
+  CHECK(a.at("family").as_string() == "inet");
+  CHECK(a.at("addr").as_string() == "192.0.2.1");
+  CHECK(a.at("prefixlen").to_number<int>() == 24);
+  CHECK_FALSE(a.at("alias").as_bool());
+  CHECK_FALSE(a.contains("anycast"));
+  auto del = test::run_tool(&run_ifconfig, {"de0", "inet", "10.1.2.3", "-alias"}, d.path());
+  CHECK(del.rc == 0);
+  auto r = d.args_of("addr_del").at(0);
+  CHECK(r.at("family").as_string() == "inet");
+  CHECK(r.at("addr").as_string() == "10.1.2.3");
+  auto show = test::run_tool(&run_ifconfig, {"de0", "inet"}, d.path());
+  CHECK(show.out ==
+        "de0: flags=8843<UP,BROADCAST,RUNNING,SIMPLEX,MULTICAST> mtu 1500\n"
+        "\tinet 192.0.2.1 netmask 0xffffff00 broadcast 192.0.2.255\n"
+        "\tinet 10.1.2.3 netmask 0xffff0000 broadcast 10.1.255.255\n");
 }

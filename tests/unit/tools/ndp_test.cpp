@@ -159,7 +159,8 @@ TEST_CASE("ndp argv: modes", "[tools][ndp][argv]") {
   auto f = parse_ndp({"-f", "/tmp/x"});
   REQUIRE(f);
   CHECK(f->mode == ndp_mode::file);
-  CHECK(parse_ndp({"-p"})->option == 'p');
+  CHECK(parse_ndp({"-p"})->mode == ndp_mode::prefixes);
+  CHECK(parse_ndp({"-r"})->option == 'r');
   CHECK(parse_ndp({"-R"})->mode == ndp_mode::unsupported);
 }
 
@@ -299,7 +300,7 @@ TEST_CASE("ndp -i and -I against a fake daemon", "[tools][ndp][daemon]") {
   auto I = test::run_tool(&run_ndp, {"-I"}, d.path());
   CHECK(I.rc == 0);
   CHECK(I.out == "No default interface.\n");
-  auto p = test::run_tool(&run_ndp, {"-p"}, d.path());
-  CHECK(p.rc == 1);
-  CHECK(p.err == "ndp: not supported yet\n");
+  auto r = test::run_tool(&run_ndp, {"-r"}, d.path());
+  CHECK(r.rc == 1);
+  CHECK(r.err == "ndp: not supported yet\n");
 }
