@@ -401,8 +401,116 @@ class LinuxHost:
         cmd = ["ping", "-n", "-c", str(count), "-W", f"{wait:g}", *args, dst]
         return self.run(cmd, check=False, timeout=timeout or wait * count + 10)
 
+    def link_local(self, ifname: str) -> dict | None:
+        """The `ip -j addr` entry of ifname's link-local address, or None."""
+        return next((a for a in self.addresses(ifname) if a.get("scope") == "link"), None)
+
+    def wait_link_ready(self, ifname: str, timeout: float = 10.0) -> str:
+        """Wait until the kernel has brought ifname fully up for IPv6 and return its link-local
+        address (preferred). For up to about a second after `ip link set up` the kernel has
+        not yet seen the link as ready: it has no ff00::/8 route on it and drops incoming
+        multicast (Ip6InNoRoutes), e.g. a peer's DAD probe or NS for its addresses."""
+
+        def ready() -> str | None:
+            a = self.link_local(ifname)
+            return a["local"] if a and not a.get("tentative") and not a.get("dadfailed") else None
+
+        return wait_until(ready, timeout, f"{self.name}: a preferred link-local address on {ifname}")
+
+    def packet_socket(self, ifname: str) -> "PacketSocket":
+        """A raw AF_PACKET socket on ifname in this host's namespace, for sending crafted
+        frames (e.g. built with scapy) and reading what arrives; closed at cleanup."""
+        return PacketSocket(self.lab.res, self.ns, ifname)
+
     def __repr__(self) -> str:
         return f"LinuxHost({self.name}, {self.ns.name})"
+
+
+_CLONE_NEWNET = 0x40000000
+_ETH_P_ALL = 0x0003
+
+
+class PacketSocket:
+    """A raw AF_PACKET socket bound to one interface inside a namespace.
+
+    The socket is created by a short-lived thread that first joins the namespace (setns
+    affects only the calling thread), so the test process itself stays where it is and can
+    send and receive from any thread without a subprocess. `send(frame)` transmits a whole
+    Ethernet frame; `recv_until(match, timeout)` returns the first frame (bytes) for which
+    `match(frame)` is truthy, keeping none of the others."""
+
+    def __init__(self, res: Resources, ns: Netns, ifname: str):
+        import ctypes
+        import threading
+
+        self.ifname = ifname
+        made: dict[str, Any] = {}
+
+        def open_in_namespace() -> None:
+            try:
+                libc = ctypes.CDLL(None, use_errno=True)
+                fd = os.open(f"/var/run/netns/{ns.name}", os.O_RDONLY)
+                try:
+                    if libc.setns(fd, _CLONE_NEWNET) != 0:
+                        err = ctypes.get_errno()
+                        raise OSError(err, f"setns({ns.name}): {os.strerror(err)}")
+                finally:
+                    os.close(fd)
+                sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(_ETH_P_ALL))
+                try:
+                    sock.bind((ifname, _ETH_P_ALL))
+                except BaseException:
+                    sock.close()
+                    raise
+                made["sock"] = sock
+            except BaseException as e:  # reported in the caller's thread
+                made["error"] = e
+
+        t = threading.Thread(target=open_in_namespace, name=f"netns-{ns.name}")
+        t.start()
+        t.join()
+        if "error" in made:
+            raise made["error"]
+        self.sock: socket.socket = made["sock"]
+        res.add(f"close packet socket on {ns.name}/{ifname}", self.close)
+
+    def close(self) -> None:
+        self.sock.close()
+
+    def send(self, frame: bytes) -> None:
+        n = self.sock.send(bytes(frame))
+        if n != len(frame):
+            raise OSError(f"short send on {self.ifname}: {n} of {len(frame)} bytes")
+
+    def drain(self) -> int:
+        """Discard whatever has already arrived; returns how many frames."""
+        n = 0
+        self.sock.setblocking(False)
+        try:
+            while True:
+                try:
+                    self.sock.recv(65535)
+                except BlockingIOError:
+                    return n
+                n += 1
+        finally:
+            self.sock.setblocking(True)
+
+    def recv_until(self, match: Callable[[bytes], Any], timeout: float, what: str = "a frame") -> bytes:
+        """The first received frame that `match` accepts; WaitTimeout naming `what` if none
+        arrives within `timeout` seconds. Outgoing frames (PACKET_OUTGOING) are seen too."""
+        deadline = time.monotonic() + timeout
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise WaitTimeout(f"timed out after {timeout:g} s waiting for {what} on {self.ifname}")
+            self.sock.settimeout(remaining)
+            try:
+                frame = self.sock.recv(65535)
+            except TimeoutError:
+                continue
+            if match(frame):
+                return frame
 
 
 # --- the control socket -------------------------------------------------------------------------
