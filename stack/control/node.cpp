@@ -6,8 +6,8 @@
 #include "stack/wire/checksum.hpp"
 #include "stack/wire/ethernet.hpp"
 #include "stack/wire/icmpv6.hpp"
-#include "stack/wire/ipv6.hpp"
 #include "stack/wire/ipv4.hpp"
+#include "stack/wire/ipv6.hpp"
 #include "stack/wire/ipv6_ext.hpp"
 #include "stack/wire/ndp.hpp"
 
@@ -78,26 +78,26 @@ node::node(node_config cfg, node_env env)
       rt6_(env_.reclaimer),
       rt4_(env_.reclaimer),
       arp_(cfg_.nd, *env_.random,
-           nd::nd_actions{
-               [this](unsigned ifx, const ip6_addr& t, std::optional<mac_addr> m) {
-                 // ARP request (RFC 826): broadcast, or unicast for a NUD probe.
-                 interface* ifp = interface_by_index(ifx);
-                 if (ifp == nullptr || ifp->addrs4.empty()) return;
-                 const std::uint32_t tpa = load_be32(&t.b[12]);
-                 std::uint32_t spa = ifp->addrs4.front().addr;
-                 for (const auto& a : ifp->addrs4)
-                   if (((a.addr ^ tpa) >> (32 - a.plen)) == 0) spa = a.addr;
-                 send_arp(*ifp, wire::arp::op_request, spa, tpa, mac_addr{},
-                          m ? *m : mac_addr{{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}});
-               },
-               [this](unsigned ifx, const mac_addr& mac, std::vector<std::uint8_t> pkt) {
-                 if (interface* ifp = interface_by_index(ifx)) emit4(*ifp, mac, std::move(pkt), false);
-               },
-               [this](unsigned ifx, std::vector<std::uint8_t> pkt) {
-                 // RFC 1812 §4.3.3.1: host unreachable for each held packet.
-                 if (interface* ifp = interface_by_index(ifx))
-                   send_error4(*ifp, bytes(pkt), false, 3, 1, 0);
-               }}),
+           nd::nd_actions{[this](unsigned ifx, const ip6_addr& t, std::optional<mac_addr> m) {
+                            // ARP request (RFC 826): broadcast, or unicast for a NUD probe.
+                            interface* ifp = interface_by_index(ifx);
+                            if (ifp == nullptr || ifp->addrs4.empty()) return;
+                            const std::uint32_t tpa = load_be32(&t.b[12]);
+                            std::uint32_t spa = ifp->addrs4.front().addr;
+                            for (const auto& a : ifp->addrs4)
+                              if (((a.addr ^ tpa) >> (32 - a.plen)) == 0) spa = a.addr;
+                            send_arp(*ifp, wire::arp::op_request, spa, tpa, mac_addr{},
+                                     m ? *m : mac_addr{{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}});
+                          },
+                          [this](unsigned ifx, const mac_addr& mac, std::vector<std::uint8_t> pkt) {
+                            if (interface* ifp = interface_by_index(ifx))
+                              emit4(*ifp, mac, std::move(pkt), false);
+                          },
+                          [this](unsigned ifx, std::vector<std::uint8_t> pkt) {
+                            // RFC 1812 §4.3.3.1: host unreachable for each held packet.
+                            if (interface* ifp = interface_by_index(ifx))
+                              send_error4(*ifp, bytes(pkt), false, 3, 1, 0);
+                          }}),
       err_limit_(cfg_.icmp6_errppslimit) {
   sysctl_.force("kern.hostname", cfg_.hostname);
   sysctl_.force("net.inet6.ip6.forwarding", std::int64_t{cfg_.forwarding});

@@ -136,8 +136,34 @@ struct probe_event {
   ip6_addr from;           // IPv4-mapped for IPv4
   std::uint8_t type = 0;
   std::uint8_t code = 0;
-  std::uint8_t hlim = 0;   // hop limit / TTL of the answer as received
+  std::uint8_t hlim = 0;  // hop limit / TTL of the answer as received
   std::size_t len = 0;
+};
+
+// A prefix of the prefix list (KAME `prefix`, `ndp -p`): manual prefixes
+// (origin static) form an address from the prefix and the interface
+// identifier of the link-local address.
+struct prefix_entry {
+  unsigned ifindex = 0;
+  ip6_addr prefix;
+  unsigned plen = 64;
+  std::optional<std::uint32_t> vltime = 2592000;  // nullopt: infinity
+  std::optional<std::uint32_t> pltime = 604800;
+  bool onlink = true;
+  bool autonomous = true;
+  ip6_addr addr;  // the address formed from it (when autonomous)
+};
+
+// RFC 2894 match and use parts of `prefix ... matchpr ... usepr ...`.
+struct renumber_spec {
+  std::vector<unsigned> ifindexes;  // empty: every interface
+  ip6_addr matchpr;
+  unsigned mp_len = 64, mp_minlen = 0, mp_maxlen = 128;
+  std::optional<ip6_addr> usepr;
+  unsigned up_uselen = 0, up_keeplen = 0;
+  enum class op : std::uint8_t { add, change, setglobal } operation = op::add;
+  std::optional<std::uint32_t> vltime = 2592000, pltime = 604800;
+  bool onlink = true, autonomous = true;
 };
 
 struct node_env {
@@ -167,7 +193,6 @@ struct route_spec {
   bool blackhole = false;
   bool v4 = false;  // dest/gateway are IPv4-mapped, plen counts from 96
 };
-
 
 // Counters the control thread owns (the workers own the rest).
 struct node_counters {
@@ -256,6 +281,17 @@ class node {
   node_result<std::uint32_t> send4(send4_request r);  // returns the source used
   control::sysctl_registry& sysctl() { return sysctl_; }
   std::uint64_t neighbor_generation() const { return nc_.generation() + arp_.generation(); }
+
+  // Prefix list (KAME prefix, ndp -p / -P) and router renumbering.
+  node_result<ok_t> prefix_set(const prefix_entry& p);
+  node_result<ok_t> prefix_delete(unsigned ifindex, const ip6_addr& prefix, unsigned plen);
+  struct renumbered {
+    unsigned ifindex;
+    ip6_addr from, to;
+    unsigned plen;
+  };
+  node_result<std::vector<renumbered>> prefix_renumber(const renumber_spec& spec);
+  const std::vector<prefix_entry>& prefixes() const { return prefixes_; }
 
   // Forwarding exceptions the workers punted (Ethernet frame as received).
   void forward_punt(unsigned port, bytes frame, pipeline::punt_reason reason,
@@ -347,6 +383,7 @@ class node {
                   bool l2_multicast);
   void expire_reassembly(time_point t);
   std::map<reass_key, reassembly> reass_;
+  std::vector<prefix_entry> prefixes_;
 
   node_config cfg_;
   node_env env_;

@@ -13,8 +13,12 @@ namespace umi::node {
 
 namespace {
 constexpr mac_addr broadcast_mac{{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}};
-constexpr bool is_multicast4(std::uint32_t a) { return (a >> 28) == 0xe; }
-std::uint32_t mask_of(unsigned plen) { return plen == 0 ? 0 : 0xffffffffu << (32 - plen); }
+constexpr bool is_multicast4(std::uint32_t a) {
+  return (a >> 28) == 0xe;
+}
+std::uint32_t mask_of(unsigned plen) {
+  return plen == 0 ? 0 : 0xffffffffu << (32 - plen);
+}
 }  // namespace
 
 bool node::is_our_address4(std::uint32_t a, const interface** out) const {
@@ -112,7 +116,8 @@ node_result<ok_t> node::delete_address4(std::string_view ifname, std::uint32_t a
 
 node_result<ok_t> node::set_arp(std::uint32_t a, const mac_addr& mac, bool temp) {
   const unsigned ifx = onlink_interface4(a);
-  if (ifx == 0 || mac.is_multicast()) return fail(errc::einval, "set: cannot configure a new entry");
+  if (ifx == 0 || mac.is_multicast())
+    return fail(errc::einval, "set: cannot configure a new entry");
   if (!arp_.set_static(ifx, ip4::mapped(a), mac, temp, now()))
     return fail(errc::einval, "set: cannot configure a new entry");
   return ok;
@@ -188,7 +193,7 @@ void node::input4(interface& ifp, bytes frame) {
 
 void node::deliver4(interface& ifp, bytes pkt, bool l2_broadcast) {
   auto ip = wire::ipv4_view::parse(pkt);
-  if (!ip) return;  // the worker counted it
+  if (!ip) return;          // the worker counted it
   if (ip->is_fragment()) {  // no IPv4 reassembly: counted and dropped
     counters_.inc(stats::ip::fragments);
     counters_.inc(stats::ip::fragdropped);
@@ -329,12 +334,14 @@ node_result<std::uint32_t> node::send4(send4_request r) {
   for (const auto& a : out->addrs4)
     if (((a.addr ^ next) & mask_of(a.plen)) == 0) src = a.addr;
   if (r.src) {
-    if (!is_our_address4(*r.src)) return fail(errc::eaddrnotavail, "Can't assign requested address");
+    if (!is_our_address4(*r.src))
+      return fail(errc::eaddrnotavail, "Can't assign requested address");
     src = *r.src;
   }
   if (r.protocol == 1 && r.payload.size() >= 4) {
     r.payload[2] = r.payload[3] = 0;
-    store_be16(&r.payload[2], static_cast<std::uint16_t>(~wire::fold(wire::sum16(bytes(r.payload)))));
+    store_be16(&r.payload[2],
+               static_cast<std::uint16_t>(~wire::fold(wire::sum16(bytes(r.payload)))));
   }
   if (r.payload.size() > 65535 - 20) return fail(errc::einval, "Message too long");
   std::vector<std::uint8_t> pkt(20 + r.payload.size());
@@ -372,8 +379,8 @@ void node::send_error4(interface& ifp, bytes offending, bool l2_broadcast, std::
   if (!ip) return;
   const std::uint32_t dst = ip->dst(), src = ip->src();
   const bytes l4 = ip->payload();
-  const bool icmp_error = ip->protocol() == 1 && !l4.empty() && l4[0] != 0 && l4[0] != 8 &&
-                          l4[0] != 13 && l4[0] != 14;
+  const bool icmp_error =
+      ip->protocol() == 1 && !l4.empty() && l4[0] != 0 && l4[0] != 8 && l4[0] != 13 && l4[0] != 14;
   bool dst_bcast = l2_broadcast || dst == 0xffffffffu || is_multicast4(dst);
   for (const auto& a : ifp.addrs4)
     if (dst == a.broadcast()) dst_bcast = true;

@@ -83,8 +83,7 @@ node_result<control::route6> node::route_add(const route_spec& spec, bool change
       nh.type = control::nh_type::local;
     } else {
       const fib::nexthop_id id = rt.fib().lookup(gw);
-      if (id == fib::no_route || rt.hop(id).type != control::nh_type::forward ||
-          rt.hop(id).gateway)
+      if (id == fib::no_route || rt.hop(id).type != control::nh_type::forward || rt.hop(id).gateway)
         return fail(errc::enetunreach, "Network is unreachable");
       nh.ifindex = rt.hop(id).ifindex;
     }

@@ -9,11 +9,16 @@ unexpected<route_error> fail(route_errc c, std::string m) {
 
 const char* route_kind_name(route_kind k) noexcept {
   switch (k) {
-    case route_kind::connected: return "connected";
-    case route_kind::host: return "host";
-    case route_kind::static_route: return "static";
-    case route_kind::redirect: return "redirect";
-    case route_kind::default_router: return "default_router";
+    case route_kind::connected:
+      return "connected";
+    case route_kind::host:
+      return "host";
+    case route_kind::static_route:
+      return "static";
+    case route_kind::redirect:
+      return "redirect";
+    case route_kind::default_router:
+      return "default_router";
   }
   return "static";
 }

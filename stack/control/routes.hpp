@@ -44,7 +44,7 @@ struct route6 {
   unsigned plen = 0;
   route_kind kind = route_kind::static_route;
   fib::nexthop_id nh = fib::no_route;
-  bool interface_route = false;   // -interface: on-link through ifindex
+  bool interface_route = false;  // -interface: on-link through ifindex
   std::optional<time_point> expire;
   bool v4 = false;  // an IPv4 route, held as an IPv4-mapped prefix (plen + 96)
 };

@@ -196,7 +196,8 @@ result<scoped_addr, std::string> parse_scoped(node::node& n, std::string_view te
   s.addr = *parsed;
   // KAME's embedded form: the zone of a link-local (or link/node-local
   // multicast) address in the second 16-bit word, e.g. fe80:2::1.
-  const bool scoped = s.addr.is_link_local() || (s.addr.is_multicast() && s.addr.multicast_scope() <= 2);
+  const bool scoped =
+      s.addr.is_link_local() || (s.addr.is_multicast() && s.addr.multicast_scope() <= 2);
   if (scoped && (s.addr.b[2] != 0 || s.addr.b[3] != 0)) {
     const unsigned zone = load_be16(&s.addr.b[2]);
     if (s.ifindex != 0 && s.ifindex != zone)
@@ -327,7 +328,8 @@ json::value control_service::op_probe_send(session* s, const json::object& a) {
   const bool v4 = arg_str(a, "family", false) == "inet";
   const std::string proto = arg_str(a, "proto", false);
   const bool icmp = proto == "icmp";
-  if (!proto.empty() && !icmp && proto != "udp") throw op_error{"EINVAL", "proto must be udp or icmp"};
+  if (!proto.empty() && !icmp && proto != "udp")
+    throw op_error{"EINVAL", "proto must be udp or icmp"};
   const auto ident = static_cast<std::uint16_t>(arg_int(a, "ident").value_or(0));
   const auto port = static_cast<std::uint16_t>(arg_int(a, "port").value_or(33434));
   const auto seq = static_cast<std::uint16_t>(arg_int(a, "seq").value_or(0));
@@ -420,13 +422,14 @@ json::object control_service::render_route(const route6& r) const {
   std::string ifname;
   if (const node::interface* ifp = node_.interface_by_index(nh.ifindex)) ifname = ifp->name;
   if (nh.gateway) {
-    std::string g = r.v4 ? wire::ip4_to_string(ip4::unmapped(*nh.gateway)) : nh.gateway->to_string();
+    std::string g =
+        r.v4 ? wire::ip4_to_string(ip4::unmapped(*nh.gateway)) : nh.gateway->to_string();
     if (!r.v4 && nh.gateway->is_link_local() && !ifname.empty()) g += "%" + ifname;
     gw = g;
   }
   if (nh.type != nh_type::forward) {  // KAME: local, reject and blackhole routes point at lo0
-    gw = r.kind == route_kind::host ? json::value(nullptr)
-                                    : json::value(r.v4 ? "127.0.0.1" : "::1");
+    gw =
+        r.kind == route_kind::host ? json::value(nullptr) : json::value(r.v4 ? "127.0.0.1" : "::1");
     ifname = "lo0";
   }
   json::value expire = nullptr;
@@ -467,7 +470,9 @@ struct route_dest {
   ip6_addr addr;
   unsigned plen;
 };
-bool is_inet(const json::object& a) { return arg_str(a, "family", false) == "inet"; }
+bool is_inet(const json::object& a) {
+  return arg_str(a, "family", false) == "inet";
+}
 void check_family(const json::object& a) {
   const std::string f = arg_str(a, "family", false);
   if (!f.empty() && f != "inet6" && f != "inet")
@@ -477,7 +482,8 @@ route_dest parse_route_dest(const json::object& a) {
   const std::string d = arg_str(a, "dest");
   auto plen = arg_int(a, "prefixlen");
   if (is_inet(a)) {
-    if (plen && (*plen < 0 || *plen > 32)) throw op_error{"EINVAL", std::to_string(*plen) + ": bad value"};
+    if (plen && (*plen < 0 || *plen > 32))
+      throw op_error{"EINVAL", std::to_string(*plen) + ": bad value"};
     if (d == "default") return {ip4::mapped(0), 96u + (plen ? static_cast<unsigned>(*plen) : 0u)};
     auto p = wire::parse_ip4(d);
     if (!p) throw op_error{"EINVAL", d + ": bad address"};
@@ -491,7 +497,8 @@ route_dest parse_route_dest(const json::object& a) {
     }
     return {ip4::mapped(*p), 96 + l};
   }
-  if (plen && (*plen < 0 || *plen > 128)) throw op_error{"EINVAL", std::to_string(*plen) + ": bad value"};
+  if (plen && (*plen < 0 || *plen > 128))
+    throw op_error{"EINVAL", std::to_string(*plen) + ": bad value"};
   if (d == "default") return {ip6_addr{}, plen ? static_cast<unsigned>(*plen) : 0u};
   auto p = ip6_addr::parse(d);
   if (!p) throw op_error{"EINVAL", d + ": bad address"};
@@ -540,12 +547,14 @@ json::value control_service::op_route(const std::string& op, const json::object&
     const auto& table = v4 ? node_.routes4() : node_.routes();
     const route6* r = table.match(key);
     if (r == nullptr) throw op_error{"ESRCH", "not in table"};
-    json::object res{{"route", render_route(*r)},
-                     {"destination", v4 ? wire::ip4_to_string(ip4::unmapped(key)) : key.to_string()}};
+    json::object res{
+        {"route", render_route(*r)},
+        {"destination", v4 ? wire::ip4_to_string(ip4::unmapped(key)) : key.to_string()}};
     const nexthop& nh = table.hop(r->nh);
     if (const node::interface* ifp = node_.interface_by_index(nh.ifindex)) {
       res["interface"] = ifp->name;
-      if (v4 && !ifp->addrs4.empty()) res["if_address"] = wire::ip4_to_string(ifp->addrs4.front().addr);
+      if (v4 && !ifp->addrs4.empty())
+        res["if_address"] = wire::ip4_to_string(ifp->addrs4.front().addr);
       for (const auto& ad : ifp->addrs)
         if (!v4 && !ad.addr.is_link_local()) {
           res["if_address"] = ad.addr.to_string();
@@ -601,6 +610,110 @@ json::value control_service::op_route(const std::string& op, const json::object&
   return json::object{};
 }
 
+namespace {
+std::optional<std::uint32_t> arg_lifetime(const json::object& a, std::string_view key,
+                                          std::uint32_t dflt) {
+  auto it = a.find(key);
+  if (it == a.end()) return dflt;
+  if (it->value().is_null()) return std::nullopt;  // infinity
+  if (it->value().is_string() && it->value().as_string() == "infinity") return std::nullopt;
+  auto v = arg_int(a, key);
+  if (!v || *v < 0 || *v > 0xffffffffLL) throw op_error{"EINVAL", std::string(key) + ": bad value"};
+  if (*v == 0xffffffffLL) return std::nullopt;
+  return static_cast<std::uint32_t>(*v);
+}
+}  // namespace
+
+json::value control_service::op_prefix(const std::string& op, const json::object& a) {
+  auto lifetime = [](const std::optional<std::uint32_t>& v) {
+    return v ? json::value(*v) : json::value(nullptr);
+  };
+  if (op == "prefixes") {
+    json::array out;
+    for (const auto& p : node_.prefixes()) {
+      const node::interface* ifp = node_.interface_by_index(p.ifindex);
+      out.push_back(json::object{{"prefix", p.prefix.to_string()},
+                                 {"prefixlen", p.plen},
+                                 {"ifname", ifp ? ifp->name : "?"},
+                                 {"onlink", p.onlink},
+                                 {"autonomous", p.autonomous},
+                                 {"vltime", lifetime(p.vltime)},
+                                 {"pltime", lifetime(p.pltime)},
+                                 {"expire", nullptr},
+                                 {"origin", "static"},
+                                 {"advertising_routers", json::array{}}});
+    }
+    return json::object{{"prefixes", std::move(out)}};
+  }
+  auto iface = [&](const std::string& name) {
+    const node::interface* ifp = node_.find_interface(name);
+    if (ifp == nullptr) throw op_error{"ENXIO", "interface " + name + " does not exist"};
+    return ifp->index;
+  };
+  auto addr = [&](std::string_view key) {
+    const std::string t = arg_str(a, key);
+    auto p = ip6_addr::parse(t);
+    if (!p) throw op_error{"EINVAL", t + ": bad value"};
+    return *p;
+  };
+  auto len = [&](std::string_view key, unsigned dflt) {
+    auto v = arg_int(a, key);
+    if (v && (*v < 0 || *v > 128)) throw op_error{"EINVAL", std::to_string(*v) + ": bad value"};
+    return v ? static_cast<unsigned>(*v) : dflt;
+  };
+  if (op == "prefix_set" || op == "prefix_delete") {
+    const unsigned ifx = iface(arg_str(a, "name"));
+    if (op == "prefix_delete") {
+      check(node_.prefix_delete(ifx, addr("prefix"), len("prefixlen", 64)));
+      return json::object{};
+    }
+    node::prefix_entry p;
+    p.ifindex = ifx;
+    p.prefix = addr("prefix");
+    p.plen = len("prefixlen", 64);
+    p.vltime = arg_lifetime(a, "vltime", 2592000);
+    p.pltime = arg_lifetime(a, "pltime", 604800);
+    p.onlink = arg_bool(a, "onlink", true);
+    p.autonomous = arg_bool(a, "autonomous", true);
+    check(node_.prefix_set(p));
+    return json::object{};
+  }
+  node::renumber_spec r;
+  if (auto it = a.find("names"); it != a.end() && it->value().is_array())
+    for (const auto& n : it->value().as_array())
+      if (n.is_string()) r.ifindexes.push_back(iface(std::string(n.as_string())));
+  r.matchpr = addr("matchpr");
+  r.mp_len = len("mp_len", 64);
+  r.mp_minlen = len("mp_minlen", 0);
+  r.mp_maxlen = len("mp_maxlen", 128);
+  if (const std::string u = arg_str(a, "usepr", false); !u.empty()) r.usepr = addr("usepr");
+  r.up_uselen = len("up_uselen", 0);
+  r.up_keeplen = len("up_keeplen", 0);
+  // kame-cli §3: with usepr and uselen < 64 and no keeplen, keep 64 - uselen bits.
+  if (r.usepr && r.up_keeplen == 0 && r.up_uselen < 64) r.up_keeplen = 64 - r.up_uselen;
+  const std::string o = arg_str(a, "op", false);
+  r.operation = o == "change"      ? node::renumber_spec::op::change
+                : o == "setglobal" ? node::renumber_spec::op::setglobal
+                                   : node::renumber_spec::op::add;
+  r.vltime = arg_lifetime(a, "vltime", 2592000);
+  r.pltime = arg_lifetime(a, "pltime", 604800);
+  r.onlink = arg_bool(a, "onlink", true);
+  r.autonomous = arg_bool(a, "autonomous", true);
+  auto res = node_.prefix_renumber(r);
+  if (!res) {
+    const auto& e = res.error();
+    throw op_error{e.message == "permission denied" ? "EPERM" : node::errc_name(e.code), e.message};
+  }
+  json::array out;
+  for (const auto& x : *res) {
+    const node::interface* ifp = node_.interface_by_index(x.ifindex);
+    out.push_back(json::object{{"ifname", ifp ? ifp->name : "?"},
+                               {"from", x.from.to_string()},
+                               {"to", x.to.to_string() + "/" + std::to_string(x.plen)}});
+  }
+  return json::object{{"renumbered", std::move(out)}};
+}
+
 json::value control_service::op_sysctl(const std::string& op, const json::object& a) {
   auto& reg = node_.sysctl();
   auto render = [](const sysctl_entry* e) {
@@ -648,8 +761,9 @@ json::value control_service::op_sysctl(const std::string& op, const json::object
                                                                   : "EINVAL";
     throw op_error{code, r.error().message};
   }
-  json::value old = std::holds_alternative<std::int64_t>(*r) ? json::value(std::get<std::int64_t>(*r))
-                                                           : json::value(std::get<std::string>(*r));
+  json::value old = std::holds_alternative<std::int64_t>(*r)
+                        ? json::value(std::get<std::int64_t>(*r))
+                        : json::value(std::get<std::string>(*r));
   auto now = reg.get(name);
   return json::object{{"name", name}, {"old", old}, {"new", render((*now)[0])["value"]}};
 }
@@ -674,9 +788,9 @@ json::object control_service::handle(session* s, unsigned uid, const json::objec
     return error_reply(id, "version", "the first request must be hello");
 
   static const std::set<std::string> read_only{
-      "hello",  "interfaces", "neighbors",     "stats",      "ping6_listen", "ping6_send",
-      "routes", "route_get",  "route_monitor", "sysctl_get", "probe_listen", "probe_send",
-      "arp",    "prefixes"};
+      "hello",        "interfaces", "neighbors", "stats",         "ping6_listen",
+      "ping6_send",   "routes",     "route_get", "route_monitor", "sysctl_get",
+      "probe_listen", "probe_send", "arp",       "prefixes"};
   if (!read_only.count(op) && uid != 0) return error_reply(id, "EPERM", "permission denied");
 
   try {
@@ -709,7 +823,9 @@ json::object control_service::handle(session* s, unsigned uid, const json::objec
         auto plen = arg_int(a, "prefixlen");
         if (plen && (*plen < 0 || *plen > 32)) throw op_error{"EINVAL", "netmask: bad value"};
         unsigned l = plen ? static_cast<unsigned>(*plen)
-                          : ((*p >> 31) == 0 ? 8 : (*p >> 30) == 2 ? 16 : 24);  // classful
+                          : ((*p >> 31) == 0   ? 8
+                             : (*p >> 30) == 2 ? 16
+                                               : 24);  // classful
         check(node_.add_address4(name, *p, l, arg_bool(a, "alias", true)));
       }
       return ok_reply(id, json::object{});
@@ -813,7 +929,8 @@ json::object control_service::handle(session* s, unsigned uid, const json::objec
       // The node's own ip6 counts (delivered, localout...) add to the
       // workers' (total, drops by reason) in data_path_stats.
       json::object ip4s, icmp4s, in4, out4;
-      for (std::size_t i = 0; i < stats::ip_desc.size(); ++i) ip4s[stats::ip_desc[i].name] = c.ip[i];
+      for (std::size_t i = 0; i < stats::ip_desc.size(); ++i)
+        ip4s[stats::ip_desc[i].name] = c.ip[i];
       for (std::size_t i = 0; i < stats::icmp_desc.size(); ++i)
         icmp4s[stats::icmp_desc[i].name] = c.icmp[i];
       icmp4s["arp_cache_full"] = c.icmp[static_cast<std::size_t>(stats::icmp::arp_cache_full)] +
@@ -836,9 +953,12 @@ json::object control_service::handle(session* s, unsigned uid, const json::objec
       if (hooks_.data_path_stats) hooks_.data_path_stats(st);
       return ok_reply(id, std::move(st));
     }
+    if (op == "prefixes" || op == "prefix_set" || op == "prefix_delete" || op == "prefix_renumber")
+      return ok_reply(id, op_prefix(op, a));
     if (op == "probe_listen") {
       auto ident = arg_int(a, "ident");
-      if (!ident || *ident < 0 || *ident > 0xffff) throw op_error{"EINVAL", "ident must be 0..65535"};
+      if (!ident || *ident < 0 || *ident > 0xffff)
+        throw op_error{"EINVAL", "ident must be 0..65535"};
       if (s) s->probe_listeners[static_cast<std::uint16_t>(*ident)] = id;
       return ok_reply(id, json::object{});
     }

@@ -58,6 +58,7 @@ class control_service {
   boost::json::value op_route(const std::string& op, const boost::json::object& args);
   boost::json::value op_sysctl(const std::string& op, const boost::json::object& args);
   boost::json::value op_probe_send(session* s, const boost::json::object& args);
+  boost::json::value op_prefix(const std::string& op, const boost::json::object& args);
   boost::json::object render_route(const route6& r) const;
 
   boost::asio::io_context& io_;
@@ -78,8 +79,8 @@ class session : public std::enable_shared_from_this<session> {
 
   unsigned uid() const { return uid_; }
   bool greeted = false;
-  std::map<std::uint16_t, std::int64_t> ping_listeners;  // ident -> request id
-  std::optional<std::int64_t> route_monitor;             // request id
+  std::map<std::uint16_t, std::int64_t> ping_listeners;   // ident -> request id
+  std::optional<std::int64_t> route_monitor;              // request id
   std::map<std::uint16_t, std::int64_t> probe_listeners;  // ident -> request id
   std::map<std::uint16_t, std::uint16_t> probe_base;      // ident -> UDP port of seq 0
 

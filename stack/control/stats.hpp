@@ -95,16 +95,26 @@ namespace umi::stats {
 // ICMP (v4) type names of the FreeBSD histograms.
 constexpr std::string_view icmp_type_name(unsigned type) {
   switch (type) {
-    case 0: return "echo reply";
-    case 3: return "destination unreachable";
-    case 4: return "source quench";
-    case 5: return "routing redirect";
-    case 8: return "echo";
-    case 11: return "time exceeded";
-    case 12: return "parameter problem";
-    case 13: return "time stamp";
-    case 14: return "time stamp reply";
-    default: return "";
+    case 0:
+      return "echo reply";
+    case 3:
+      return "destination unreachable";
+    case 4:
+      return "source quench";
+    case 5:
+      return "routing redirect";
+    case 8:
+      return "echo";
+    case 11:
+      return "time exceeded";
+    case 12:
+      return "parameter problem";
+    case 13:
+      return "time stamp";
+    case 14:
+      return "time stamp reply";
+    default:
+      return "";
   }
 }
 

@@ -40,7 +40,7 @@ class sysctl_registry {
   std::vector<const sysctl_entry*> all() const;
   // Writes `value` (decimal text or a string); returns the old value.
   result<std::variant<std::int64_t, std::string>, sysctl_error> set(const std::string& name,
-                                                                     const std::string& value);
+                                                                    const std::string& value);
   std::int64_t integer(const std::string& name) const;
   std::string string(const std::string& name) const;
 

@@ -16,12 +16,18 @@ namespace {
 ip6::forward_verdict punt(punt_reason r, fib::nexthop_id nh = fib::no_route) {
   return {act::punt, 0, r, drop::count_, nh};
 }
-ip6::forward_verdict dropped(drop d) { return {act::drop, 0, punt_reason::local, d, fib::no_route}; }
+ip6::forward_verdict dropped(drop d) {
+  return {act::drop, 0, punt_reason::local, d, fib::no_route};
+}
 bool has(const std::vector<std::uint32_t>& v, std::uint32_t a) {
   return std::find(v.begin(), v.end(), a) != v.end();
 }
-constexpr bool is_multicast(std::uint32_t a) { return (a >> 28) == 0xe; }
-constexpr bool is_loopback(std::uint32_t a) { return (a >> 24) == 127; }
+constexpr bool is_multicast(std::uint32_t a) {
+  return (a >> 28) == 0xe;
+}
+constexpr bool is_loopback(std::uint32_t a) {
+  return (a >> 24) == 127;
+}
 }  // namespace
 
 ip6_addr mapped(std::uint32_t a) noexcept {
@@ -29,19 +35,26 @@ ip6_addr mapped(std::uint32_t a) noexcept {
   store_be32(&m.b[12], a);
   return m;
 }
-std::uint32_t unmapped(const ip6_addr& a) noexcept { return load_be32(&a.b[12]); }
+std::uint32_t unmapped(const ip6_addr& a) noexcept {
+  return load_be32(&a.b[12]);
+}
 
-ip6::forward_verdict classify(const pipeline::dataplane_table& t,
-                              const pipeline::port_table& port, mut_bytes frame) noexcept {
+ip6::forward_verdict classify(const pipeline::dataplane_table& t, const pipeline::port_table& port,
+                              mut_bytes frame) noexcept {
   const mut_bytes ip = frame.subspan(wire::ethernet_view::header_len);
   auto v = wire::ipv4_view::parse(ip);
   if (!v) {
     switch (v.error()) {
-      case wire::ipv4_error::too_short: return dropped(drop::ip4_too_short);
-      case wire::ipv4_error::bad_version: return dropped(drop::ip4_bad_version);
-      case wire::ipv4_error::bad_hlen: return dropped(drop::ip4_bad_hlen);
-      case wire::ipv4_error::bad_length: return dropped(drop::ip4_bad_length);
-      case wire::ipv4_error::bad_checksum: return dropped(drop::ip4_bad_checksum);
+      case wire::ipv4_error::too_short:
+        return dropped(drop::ip4_too_short);
+      case wire::ipv4_error::bad_version:
+        return dropped(drop::ip4_bad_version);
+      case wire::ipv4_error::bad_hlen:
+        return dropped(drop::ip4_bad_hlen);
+      case wire::ipv4_error::bad_length:
+        return dropped(drop::ip4_bad_length);
+      case wire::ipv4_error::bad_checksum:
+        return dropped(drop::ip4_bad_checksum);
     }
   }
   const std::uint32_t src = v->src();
@@ -65,11 +78,16 @@ ip6::forward_verdict classify(const pipeline::dataplane_table& t,
   if (id == fib::no_route || id >= t.nexthops4.size()) return punt(punt_reason::no_route);
   const nexthop_rt& nh = t.nexthops4[id];
   switch (nh.type) {
-    case nexthop_rt::kind::forward: break;
-    case nexthop_rt::kind::local: return punt(punt_reason::local, id);
-    case nexthop_rt::kind::reject: return punt(punt_reason::reject, id);
-    case nexthop_rt::kind::blackhole: return dropped(drop::ip4_blackhole);
-    case nexthop_rt::kind::none: return punt(punt_reason::no_route);
+    case nexthop_rt::kind::forward:
+      break;
+    case nexthop_rt::kind::local:
+      return punt(punt_reason::local, id);
+    case nexthop_rt::kind::reject:
+      return punt(punt_reason::reject, id);
+    case nexthop_rt::kind::blackhole:
+      return dropped(drop::ip4_blackhole);
+    case nexthop_rt::kind::none:
+      return punt(punt_reason::no_route);
   }
   if (nh.port >= t.ports.size() || !t.ports[nh.port].up) return punt(punt_reason::no_route, id);
   // Too big: DF set earns "fragmentation needed"; otherwise the slow path

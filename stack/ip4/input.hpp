@@ -17,7 +17,7 @@ std::uint32_t unmapped(const ip6_addr& a) noexcept;
 
 // `frame` holds an IPv4 packet after the Ethernet header; it may be
 // rewritten in place when forwarded.
-ip6::forward_verdict classify(const pipeline::dataplane_table& t,
-                              const pipeline::port_table& port, mut_bytes frame) noexcept;
+ip6::forward_verdict classify(const pipeline::dataplane_table& t, const pipeline::port_table& port,
+                              mut_bytes frame) noexcept;
 
 }  // namespace umi::ip4

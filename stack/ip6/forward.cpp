@@ -16,7 +16,9 @@ namespace {
 forward_verdict punt(punt_reason r, fib::nexthop_id nh = fib::no_route) {
   return {act::punt, 0, r, drop::count_, nh};
 }
-forward_verdict dropped(drop d) { return {act::drop, 0, punt_reason::local, d, fib::no_route}; }
+forward_verdict dropped(drop d) {
+  return {act::drop, 0, punt_reason::local, d, fib::no_route};
+}
 }  // namespace
 
 forward_verdict forward(const pipeline::dataplane_table& t, const pipeline::port_table& in,

@@ -60,9 +60,12 @@ input_verdict classify(const pipeline::dataplane_table& t, const pipeline::port_
   auto ip = wire::ipv6_view::parse(eth->payload());
   if (!ip) {
     switch (ip.error()) {
-      case wire::wire_error::too_short: return dropped(drop::ip6_too_short, true);
-      case wire::wire_error::bad_version: return dropped(drop::ip6_bad_version, true);
-      default: return dropped(drop::ip6_truncated, true);
+      case wire::wire_error::too_short:
+        return dropped(drop::ip6_too_short, true);
+      case wire::wire_error::bad_version:
+        return dropped(drop::ip6_bad_version, true);
+      default:
+        return dropped(drop::ip6_truncated, true);
     }
   }
   const ip6_addr src = ip->src();

@@ -18,8 +18,8 @@ struct port_table {
   unsigned ifindex = 0;
   unsigned mtu = 1500;
   mac_addr mac;
-  std::vector<ip6_addr> unicast;  // every address on the interface (incl. tentative)
-  std::vector<ip6_addr> groups;   // joined multicast groups
+  std::vector<ip6_addr> unicast;          // every address on the interface (incl. tentative)
+  std::vector<ip6_addr> groups;           // joined multicast groups
   std::vector<std::uint32_t> unicast4;    // IPv4 addresses (host order)
   std::vector<std::uint32_t> broadcast4;  // their subnet broadcast addresses
 };
@@ -43,8 +43,8 @@ struct nexthop_rt {
   std::uint16_t port = 0;
   unsigned ifindex = 0;
   unsigned mtu = 1500;
-  bool onlink = false;      // no gateway: resolve the destination itself
-  bool resolved = false;    // gateway's MAC known
+  bool onlink = false;    // no gateway: resolve the destination itself
+  bool resolved = false;  // gateway's MAC known
   ip6_addr gateway;
   mac_addr dst_mac;
   mac_addr src_mac;

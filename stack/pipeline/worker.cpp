@@ -64,8 +64,7 @@ void worker::input(rte_mbuf* m, const dataplane_table& t) noexcept {
     case act::punt:
       break;
   }
-  *RTE_MBUF_DYNFIELD(m, shared_.punt_meta_offset, std::uint32_t*) =
-      encode_punt({v.punt, v.nh});
+  *RTE_MBUF_DYNFIELD(m, shared_.punt_meta_offset, std::uint32_t*) = encode_punt({v.punt, v.nh});
   if (rte_ring_sp_enqueue(punt_, m) != 0) {
     drop(m, drop::punt_ring_full);
     return;

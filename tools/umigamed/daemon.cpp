@@ -199,10 +199,18 @@ void compile_nexthops(const control::route_table6& rt,
     if (h.refs == 0) continue;
     using K = pipeline::nexthop_rt::kind;
     switch (h.type) {
-      case control::nh_type::local: o.type = K::local; continue;
-      case control::nh_type::reject: o.type = K::reject; continue;
-      case control::nh_type::blackhole: o.type = K::blackhole; continue;
-      case control::nh_type::forward: o.type = K::forward; break;
+      case control::nh_type::local:
+        o.type = K::local;
+        continue;
+      case control::nh_type::reject:
+        o.type = K::reject;
+        continue;
+      case control::nh_type::blackhole:
+        o.type = K::blackhole;
+        continue;
+      case control::nh_type::forward:
+        o.type = K::forward;
+        break;
     }
     const node::interface* ifp = h.ifindex < by_index.size() ? by_index[h.ifindex] : nullptr;
     if (ifp == nullptr) {
@@ -501,8 +509,8 @@ void runtime::drain_punts() {
         const void* p = rte_pktmbuf_read(m, 0, frame.size(), frame.data());
         if (p != nullptr && p != frame.data()) std::memcpy(frame.data(), p, frame.size());
         const unsigned port = m->port;
-        const auto meta = pipeline::decode_punt(
-            *RTE_MBUF_DYNFIELD(m, punt_meta_offset_, std::uint32_t*));
+        const auto meta =
+            pipeline::decode_punt(*RTE_MBUF_DYNFIELD(m, punt_meta_offset_, std::uint32_t*));
         rte_pktmbuf_free(m);
         if (p == nullptr) continue;
         if (meta.reason == pipeline::punt_reason::local) {
