@@ -1,6 +1,7 @@
 #include "drivers/ethdev.hpp"
 
 #include <net/if.h>
+#include <unistd.h>
 #include <rte_ethdev.h>
 
 #include <algorithm>
@@ -43,10 +44,14 @@ std::string vdev_name(const std::string& vdev) {
 result<eal_plan, std::string> plan_eal(const control::daemon_config& cfg) {
   eal_plan p;
   p.args.push_back("umigamed");
-  std::string lcores = "0";
-  for (unsigned l : cfg.worker_lcores) lcores += "," + std::to_string(l);
-  p.args.push_back("-l");
-  p.args.push_back(lcores);
+  // Map each lcore onto an available CPU (lcore i -> CPU i mod ncpus), so a
+  // configuration with more workers than CPUs still starts; idle back-off
+  // keeps oversubscribed workers from starving each other.
+  const long ncpu = std::max(1L, sysconf(_SC_NPROCESSORS_ONLN));
+  std::string lcores = "0@0";
+  for (unsigned l : cfg.worker_lcores)
+    lcores += "," + std::to_string(l) + "@" + std::to_string(l % static_cast<unsigned>(ncpu));
+  p.args.push_back("--lcores=" + lcores);
   p.args.push_back("--main-lcore=0");
   p.args.push_back("--file-prefix=" + cfg.file_prefix);
   p.args.push_back("--no-telemetry");

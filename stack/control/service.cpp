@@ -521,15 +521,18 @@ json::value control_service::op_route(const std::string& op, const json::object&
   check_family(a);
   const bool v4 = is_inet(a);
   if (op == "route_flush") {
-    json::array out;
     std::optional<bool> fam;
     if (!arg_str(a, "family", false).empty()) fam = v4;
-    for (const auto& r : node_.route_flush(fam)) {
-      out.push_back(json::object{
-          {"family", r.v4 ? "inet" : "inet6"},
-          {"dest", r.v4 ? wire::ip4_to_string(ip4::unmapped(r.dest)) : r.dest.to_string()},
-          {"prefixlen", r.v4 ? r.plen - 96 : r.plen}});
+    // Render first: the next hops of flushed routes are released with them.
+    json::array out;
+    for (bool f4 : {true, false}) {
+      if (fam && *fam != f4) continue;
+      for (const auto& [k, r] : (f4 ? node_.routes4() : node_.routes()).routes())
+        if (r.kind == route_kind::static_route || r.kind == route_kind::redirect ||
+            r.kind == route_kind::default_router)
+          out.push_back(render_route(r));
     }
+    (void)node_.route_flush(fam);
     return json::object{{"deleted", std::move(out)}};
   }
   if (op == "route_get") {
