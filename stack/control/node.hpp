@@ -259,6 +259,9 @@ class node {
   node_result<control::route6> route_delete(const ip6_addr& dest, unsigned plen,
                                             std::optional<ip6_addr> gateway, bool v4 = false);
   std::vector<control::route6> route_flush(std::optional<bool> v4 = std::nullopt);
+  // Static routes to many destinations through one gateway (route files).
+  node_result<std::size_t> route_add_bulk(const std::vector<std::pair<ip6_addr, unsigned>>& dests,
+                                          const route_spec& via);
   const control::route_table6& routes() const { return rt6_; }
   const control::route_table6& routes4() const { return rt4_; }
 
@@ -315,6 +318,7 @@ class node {
   void add_address_routes(const interface& ifp, const addr_entry& a);
   void remove_address_routes(const interface& ifp, const addr_entry& a);
   control::route_table6& table(bool v4) { return v4 ? rt4_ : rt6_; }
+  node_result<control::nexthop> resolve_nexthop(const route_spec& spec);
   // IPv4 (node_ip4.cpp).
   void input4(interface& ifp, bytes frame);
   void arp_input(interface& ifp, bytes payload);

@@ -53,8 +53,9 @@ void node::remove_address_routes(const interface& ifp, const addr_entry& a) {
   }
 }
 
-node_result<control::route6> node::route_add(const route_spec& spec, bool change) {
-  if (spec.plen > 128 || (spec.v4 && spec.plen < 96)) return fail(errc::einval, "Invalid argument");
+// The next hop a route spec names: reject/blackhole, an interface, our own
+// address (local), or an on-link gateway.
+node_result<control::nexthop> node::resolve_nexthop(const route_spec& spec) {
   control::route_table6& rt = table(spec.v4);
   control::nexthop nh;
   if (spec.reject || spec.blackhole) {
@@ -89,6 +90,15 @@ node_result<control::route6> node::route_add(const route_spec& spec, bool change
     }
     nh.gateway = gw;
   }
+  return nh;
+}
+
+node_result<control::route6> node::route_add(const route_spec& spec, bool change) {
+  if (spec.plen > 128 || (spec.v4 && spec.plen < 96)) return fail(errc::einval, "Invalid argument");
+  control::route_table6& rt = table(spec.v4);
+  auto resolved = resolve_nexthop(spec);
+  if (!resolved) return unexpected{resolved.error()};
+  const control::nexthop nh = *resolved;
   control::route6 r;
   r.dest = spec.dest;
   r.plen = spec.plen;
@@ -142,6 +152,16 @@ std::vector<control::route6> node::route_flush(std::optional<bool> v4) {
   }
   changed();
   return out;
+}
+
+node_result<std::size_t> node::route_add_bulk(
+    const std::vector<std::pair<ip6_addr, unsigned>>& dests, const route_spec& via) {
+  auto nh = resolve_nexthop(via);
+  if (!nh) return unexpected{nh.error()};
+  auto res = table(via.v4).add_bulk(dests, control::route_kind::static_route, *nh, via.v4);
+  if (!res) return fail(errc::einval, res.error().message);
+  changed();
+  return *res;
 }
 
 }  // namespace umi::node

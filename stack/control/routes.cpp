@@ -78,6 +78,33 @@ result<const route6*, route_error> route_table6::add(route6 r, nexthop nh, bool 
   return &routes_.emplace(key, r).first->second;
 }
 
+result<std::size_t, route_error> route_table6::add_bulk(
+    const std::vector<std::pair<ip6_addr, unsigned>>& dests, route_kind kind, const nexthop& nh,
+    bool v4) {
+  std::vector<fib::route6> batch;
+  batch.reserve(dests.size());
+  for (const auto& [d, l] : dests) {
+    if (l > 128) return fail(route_errc::invalid, "Invalid argument");
+  }
+  for (const auto& [d, l] : dests) {
+    const fib::nexthop_id id = intern(nh);
+    route6 r;
+    r.dest = d.masked(l);
+    r.plen = l;
+    r.kind = kind;
+    r.nh = id;
+    r.v4 = v4;
+    auto [it, inserted] = routes_.try_emplace(std::pair{r.dest, r.plen}, r);
+    if (!inserted) {
+      release(it->second.nh);
+      it->second = r;
+    }
+    batch.push_back({r.dest, static_cast<std::uint8_t>(l), id});
+  }
+  if (!fib_.insert_bulk(batch)) return fail(route_errc::invalid, "Invalid argument");
+  return batch.size();
+}
+
 result<route6, route_error> route_table6::remove(const ip6_addr& dest, unsigned plen,
                                                  std::optional<ip6_addr> gateway) {
   auto it = routes_.find(std::pair{dest.masked(plen), plen});

@@ -60,6 +60,10 @@ class route_table6 {
   explicit route_table6(fib::reclaimer* r = nullptr) : reclaimer_(r), fib_(r) {}
 
   result<const route6*, route_error> add(route6 r, nexthop nh, bool replace = false);
+  // Many static routes through one next hop at once (route files, benches):
+  // the FIB is updated in one batch. Existing prefixes are replaced.
+  result<std::size_t, route_error> add_bulk(const std::vector<std::pair<ip6_addr, unsigned>>& dests,
+                                            route_kind kind, const nexthop& nh, bool v4);
   result<route6, route_error> remove(const ip6_addr& dest, unsigned plen,
                                      std::optional<ip6_addr> gateway = std::nullopt);
   // Removes every route of `kind` through `ifindex` (0: any interface).

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 
 namespace umi::control {
 
@@ -717,6 +718,68 @@ json::value control_service::op_prefix(const std::string& op, const json::object
   return json::object{{"renumbered", std::move(out)}};
 }
 
+// Bulk static routes through one gateway, from a list or a file of
+// "prefix/len" lines ('#' comments): the FIB is updated in one batch.
+json::value control_service::op_route_load(const json::object& a) {
+  check_family(a);
+  const bool v4 = is_inet(a);
+  std::vector<std::string> lines;
+  if (const std::string file = arg_str(a, "file", false); !file.empty()) {
+    std::ifstream in(file);
+    if (!in) throw op_error{"ENOENT", "cannot open " + file};
+    for (std::string l; std::getline(in, l);) lines.push_back(std::move(l));
+  } else if (auto it = a.find("routes"); it != a.end() && it->value().is_array()) {
+    for (const auto& v : it->value().as_array())
+      if (v.is_string()) lines.emplace_back(v.as_string());
+  } else {
+    throw op_error{"bad_request", "route_load needs file or routes"};
+  }
+  std::vector<std::pair<ip6_addr, unsigned>> dests;
+  dests.reserve(lines.size());
+  std::size_t lineno = 0;
+  for (auto& l : lines) {
+    ++lineno;
+    if (auto h = l.find('#'); h != std::string::npos) l.resize(h);
+    while (!l.empty() && (l.back() == ' ' || l.back() == '\t' || l.back() == '\r')) l.pop_back();
+    if (l.empty()) continue;
+    const auto slash = l.find('/');
+    const std::string addr = l.substr(0, slash);
+    unsigned plen = v4 ? 32 : 128;
+    if (slash != std::string::npos) plen = static_cast<unsigned>(std::atoi(l.c_str() + slash + 1));
+    if (v4) {
+      auto p = wire::parse_ip4(addr);
+      if (!p || plen > 32)
+        throw op_error{"EINVAL", "line " + std::to_string(lineno) + ": bad route " + l};
+      dests.emplace_back(ip4::mapped(*p), 96 + plen);
+    } else {
+      auto p = ip6_addr::parse(addr);
+      if (!p || plen > 128)
+        throw op_error{"EINVAL", "line " + std::to_string(lineno) + ": bad route " + l};
+      dests.emplace_back(*p, plen);
+    }
+  }
+  node::route_spec via;
+  via.v4 = v4;
+  if (const std::string g = arg_str(a, "gateway", false); !g.empty()) {
+    if (v4) {
+      auto p = wire::parse_ip4(g);
+      if (!p) throw op_error{"EINVAL", g + ": bad address"};
+      via.gateway = ip4::mapped(*p);
+    } else {
+      auto sa = parse_scoped(node_, g);
+      if (!sa) throw op_error{"EINVAL", sa.error()};
+      via.gateway = sa->addr;
+      via.ifindex = sa->ifindex;
+    }
+  }
+  via.reject = arg_bool(a, "reject", false);
+  via.blackhole = arg_bool(a, "blackhole", false);
+  const auto t0 = std::chrono::steady_clock::now();
+  const std::size_t n = check(node_.route_add_bulk(dests, via));
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return json::object{{"installed", n}, {"seconds", secs}};
+}
+
 json::value control_service::op_sysctl(const std::string& op, const json::object& a) {
   auto& reg = node_.sysctl();
   auto render = [](const sysctl_entry* e) {
@@ -1013,6 +1076,7 @@ json::object control_service::handle(session* s, unsigned uid, const json::objec
                                        {"dst", dst->addr.to_string()},
                                        {"ifname", ifp ? ifp->name : ""}});
     }
+    if (op == "route_load") return ok_reply(id, op_route_load(a));
     if (op == "routes" || op.rfind("route_", 0) == 0) {
       if (op == "route_monitor" && s) s->route_monitor = id;
       if (op == "routes" || op == "route_add" || op == "route_change" || op == "route_delete" ||

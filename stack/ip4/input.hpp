@@ -13,6 +13,10 @@ namespace umi::ip4 {
 
 // IPv4-mapped IPv6 form (::ffff:a.b.c.d) used as FIB and neighbour key.
 ip6_addr mapped(std::uint32_t a) noexcept;
+// ::ffff:0.0.0.0 — used as a scratch key.
+inline ip6_addr mapped_any() noexcept {
+  return mapped(0);
+}
 std::uint32_t unmapped(const ip6_addr& a) noexcept;
 
 // `frame` holds an IPv4 packet after the Ethernet header; it may be
