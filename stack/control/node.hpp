@@ -26,6 +26,7 @@
 #include "stack/nd/neighbor_cache.hpp"
 #include "stack/pipeline/table.hpp"
 #include "stack/wire/ipv6.hpp"
+#include "stack/wire/ndp.hpp"
 
 namespace umi::node {
 
@@ -351,6 +352,8 @@ class node {
                 bytes msg);
   void na_input(interface& ifp, const ip6_addr& src, const ip6_addr& dst, std::uint8_t hlim,
                 bytes msg);
+  template <class View>
+  std::optional<std::pair<View, wire::nd_options>> validate_nd(std::uint8_t hlim, bytes msg);
   void error_input(bytes msg, const ip6_addr& from, std::uint8_t hlim);
   void error_input4(bytes msg, std::uint32_t from, std::uint8_t ttl);
   void send_error(interface& ifp, bytes offending, bool l2_multicast, std::uint8_t type,

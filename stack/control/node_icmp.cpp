@@ -88,26 +88,36 @@ void node::icmp_input(interface& ifp, bytes pkt, std::size_t off, bool l2_multic
   }
 }
 
+// The checks every NDP message shares (RFC 4861 §7.1): hop limit 255, code
+// 0, the fixed part present, options well formed. Each refusal is counted.
+template <class View>
+std::optional<std::pair<View, wire::nd_options>> node::validate_nd(std::uint8_t hlim, bytes msg) {
+  if (hlim != 255) {
+    counters_.inc(stats::icmp6::nd_badhlim);
+    return std::nullopt;
+  }
+  auto v = View::parse(msg);
+  if (msg[1] != 0 || !v) {
+    counters_.inc(stats::icmp6::nd_invalid);
+    return std::nullopt;
+  }
+  auto opts = wire::parse_nd_options(v->options());
+  if (!opts) {
+    counters_.inc(stats::icmp6::nd_badopt);
+    return std::nullopt;
+  }
+  return std::pair{*v, *opts};
+}
+
 // RFC 4861 §7.1.1 validation, then §7.2.3 / RFC 4862 §5.4.3.
 void node::ns_input(interface& ifp, const ip6_addr& src, const ip6_addr& dst, std::uint8_t hlim,
                     bytes msg) {
-  if (hlim != 255) {
-    counters_.inc(stats::icmp6::nd_badhlim);
-    return;
-  }
-  auto ns = wire::ns_view::parse(msg);
-  if (msg[1] != 0 || !ns) {
-    counters_.inc(stats::icmp6::nd_invalid);
-    return;
-  }
-  auto opts = wire::parse_nd_options(ns->options());
-  if (!opts) {
-    counters_.inc(stats::icmp6::nd_badopt);
-    return;
-  }
-  const ip6_addr target = ns->target();
+  auto checked = validate_nd<wire::ns_view>(hlim, msg);
+  if (!checked) return;
+  const auto& [ns, opts] = *checked;
+  const ip6_addr target = ns.target();
   if (target.is_multicast() ||
-      (src.is_unspecified() && (!dst.is_solicited_node() || opts->src_lladdr))) {
+      (src.is_unspecified() && (!dst.is_solicited_node() || opts.src_lladdr))) {
     counters_.inc(stats::icmp6::nd_invalid);
     return;
   }
@@ -124,7 +134,7 @@ void node::ns_input(interface& ifp, const ip6_addr& src, const ip6_addr& dst, st
     send_na(ifp, ip6::all_nodes, target, false, !a->anycast);
     return;
   }
-  if (opts->src_lladdr) nc_.on_lladdr_learned(ifp.index, src, *opts->src_lladdr, now());
+  if (opts.src_lladdr) nc_.on_lladdr_learned(ifp.index, src, *opts.src_lladdr, now());
   send_na(ifp, src, target, true, !a->anycast);
 }
 
@@ -132,33 +142,22 @@ void node::ns_input(interface& ifp, const ip6_addr& src, const ip6_addr& dst, st
 void node::na_input(interface& ifp, const ip6_addr& src, const ip6_addr& dst, std::uint8_t hlim,
                     bytes msg) {
   (void)src;
-  if (hlim != 255) {
-    counters_.inc(stats::icmp6::nd_badhlim);
-    return;
-  }
-  auto na = wire::na_view::parse(msg);
-  if (msg[1] != 0 || !na) {
+  auto checked = validate_nd<wire::na_view>(hlim, msg);
+  if (!checked) return;
+  const auto& [na, opts] = *checked;
+  if (na.target().is_multicast() || (dst.is_multicast() && na.solicited())) {
     counters_.inc(stats::icmp6::nd_invalid);
     return;
   }
-  auto opts = wire::parse_nd_options(na->options());
-  if (!opts) {
-    counters_.inc(stats::icmp6::nd_badopt);
-    return;
-  }
-  if (na->target().is_multicast() || (dst.is_multicast() && na->solicited())) {
-    counters_.inc(stats::icmp6::nd_invalid);
-    return;
-  }
-  if (addr_entry* a = ifp.find(na->target())) {
+  if (addr_entry* a = ifp.find(na.target())) {
     if (a->tentative && a->dad_running)
       dad_failed(ifp, *a, "NA received");
     else if (!a->duplicated)
       log(ifp.name + ": duplicate address " + a->addr.to_string() + " advertised by another node");
     return;
   }
-  nc_.on_advert(ifp.index, na->target(), opts->tgt_lladdr, na->router(), na->solicited(),
-                na->override_flag(), now());
+  nc_.on_advert(ifp.index, na.target(), opts.tgt_lladdr, na.router(), na.solicited(),
+                na.override_flag(), now());
 }
 
 // An ICMPv6 error quoting one of our echo requests is reported to ping6.
