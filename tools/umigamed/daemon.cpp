@@ -612,6 +612,24 @@ void runtime::fill_stats(json::object& st) {
     pl.push_back(json::object{{"name", p.name}, {"rx_packets", rx}, {"tx_packets", tx}});
   }
   st["ports"] = std::move(pl);
+  // Per worker, so a reader can see every worker doing its share and that the
+  // sums above are theirs.
+  json::array per;
+  for (const auto& w : workers_) {
+    const auto& c = w->counters();
+    std::uint64_t rx = 0, tx = 0;
+    for (const auto& p : ports_) {
+      rx += c.rx_packets[p.port_id].get();
+      tx += c.tx_packets[p.port_id].get();
+    }
+    per.push_back(json::object{{"worker", w->id()},
+                               {"rx_packets", rx},
+                               {"tx_packets", tx},
+                               {"forwarded", c.forwarded.get()},
+                               {"punted", c.punted.get()},
+                               {"loops", c.loops.get()}});
+  }
+  st["per_worker"] = std::move(per);
 }
 
 int runtime::run() {
