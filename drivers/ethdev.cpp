@@ -153,6 +153,13 @@ result<std::vector<port_info>, std::string> setup_ports(const control::daemon_co
     std::copy(std::begin(mac.addr_bytes), std::end(mac.addr_bytes), pi.mac.b.begin());
     std::uint16_t mtu = 1500;
     if (rte_eth_dev_get_mtu(id, &mtu) == 0 && mtu >= 1280) pi.mtu = mtu;
+    // A vdev on a kernel interface (af_packet, af_xdp) can send no more than
+    // that interface's MTU, whatever the PMD reports.
+    if (const std::string iface = vdev_arg(pc.vdev, "iface"); !iface.empty()) {
+      std::ifstream f("/sys/class/net/" + iface + "/mtu");
+      unsigned kmtu = 0;
+      if (f >> kmtu && kmtu >= 1280 && kmtu < pi.mtu) pi.mtu = kmtu;
+    }
     out.push_back(pi);
   }
   return out;

@@ -296,6 +296,12 @@ class node {
   };
   node_result<std::vector<renumbered>> prefix_renumber(const renumber_spec& spec);
   const std::vector<prefix_entry>& prefixes() const { return prefixes_; }
+  // Packets the slow path forwarded through a next hop (netstat -r "Use",
+  // with the workers' counts).
+  std::uint64_t slow_path_use(std::uint32_t nexthop, bool v4) const {
+    const auto& v = v4 ? slow_use4_ : slow_use6_;
+    return nexthop < v.size() ? v[nexthop] : 0;
+  }
 
   // Forwarding exceptions the workers punted (Ethernet frame as received).
   void forward_punt(unsigned port, bytes frame, pipeline::punt_reason reason,
@@ -391,6 +397,7 @@ class node {
   void expire_reassembly(time_point t);
   std::map<reass_key, reassembly> reass_;
   std::vector<prefix_entry> prefixes_;
+  std::vector<std::uint64_t> slow_use6_, slow_use4_;
 
   node_config cfg_;
   node_env env_;

@@ -61,7 +61,9 @@ void node::forward_punt(unsigned port, bytes frame, pipeline::punt_reason reason
     case pr::resolve:
     case pr::redirect:
     case pr::slow_forward:
-      forward_slow(*in, ip, reason == pr::redirect);
+      // Whichever reason brought it here, a packet leaving by the interface
+      // it came in on earns its source a redirect (RFC 4861 §8.2).
+      forward_slow(*in, ip, true);
       return;
   }
 }
@@ -112,6 +114,8 @@ void node::forward_slow(interface& in, bytes ip6pkt, bool may_redirect) {
       if (!a.addr.is_link_local() && src.matches_prefix(a.addr, a.plen)) src_onlink = true;
     if (src_onlink) send_redirect(in, v->packet(), next, dst);
   }
+  if (id >= slow_use6_.size()) slow_use6_.resize(id + 1);
+  ++slow_use6_[id];
   std::vector<std::uint8_t> pkt(v->packet().begin(), v->packet().end());
   pkt[wire::ipv6_field::hop_limit] = static_cast<std::uint8_t>(v->hop_limit() - 1);
   mac_addr mac;

@@ -262,6 +262,8 @@ void node::emit4(interface& ifp, const mac_addr& dst, std::vector<std::uint8_t> 
   wire::ethernet_repr{dst, ifp.mac, static_cast<std::uint16_t>(wire::ethertype::ipv4)}.emit(
       mut_bytes(f));
   std::copy(pkt.begin(), pkt.end(), f.begin() + wire::ethernet_view::header_len);
+  // Held packets released after ARP resolution: not ours means forwarded.
+  if (!forwarded && pkt.size() >= 20) forwarded = !is_our_address4(load_be32(&pkt[12]));
   if (forwarded) {
     counters_.inc(stats::ip::forward);
   } else {
@@ -436,7 +438,7 @@ void node::forward_punt4(interface& in, bytes pkt, bool l2_broadcast, pipeline::
     case pr::resolve:
     case pr::redirect:
     case pr::slow_forward:
-      forward_slow4(in, pkt, r == pr::redirect);
+      forward_slow4(in, pkt, true);  // redirect whatever the punt reason
       return;
   }
 }
@@ -495,6 +497,8 @@ void node::forward_slow4(interface& in, bytes pkt, bool may_redirect) {
       break;
     }
   }
+  if (id >= slow_use4_.size()) slow_use4_.resize(id + 1);
+  ++slow_use4_[id];
   std::vector<std::uint8_t> copy(pkt.begin(), pkt.end());
   wire::ipv4_decrement_ttl(mut_bytes(copy));
   output4(*out, next, std::move(copy), true);

@@ -58,6 +58,13 @@ void node::emit(interface& ifp, const mac_addr& dst_mac, std::vector<std::uint8_
   wire::ethernet_repr{dst_mac, ifp.mac, static_cast<std::uint16_t>(wire::ethertype::ipv6)}.emit(
       mut_bytes(frame));
   std::copy(ip6pkt.begin(), ip6pkt.end(), frame.begin() + wire::ethernet_view::header_len);
+  // Packets held for neighbour resolution come back here without knowing
+  // whose they were: a source that is not ours means we forwarded it.
+  if (!forwarded && ip6pkt.size() >= wire::ipv6_view::header_len) {
+    ip6_addr src;
+    std::copy_n(ip6pkt.begin() + wire::ipv6_field::src, 16, src.b.begin());
+    forwarded = !src.is_unspecified() && !is_our_address(src) && ifp.find(src) == nullptr;
+  }
   if (forwarded) {
     counters_.inc(stats::ip6::forward);
   } else {

@@ -445,7 +445,8 @@ json::object control_service::render_route(const route6& r) const {
           {"ifname", ifname},
           {"flags", route_flags(r, nh)},
           {"refs", nh.refs},
-          {"use", hooks_.nexthop_use ? hooks_.nexthop_use(r.nh, r.v4) : 0},
+          {"use", (hooks_.nexthop_use ? hooks_.nexthop_use(r.nh, r.v4) : 0) +
+                      node_.slow_path_use(r.nh, r.v4)},
           {"mtu", ifp ? ifp->mtu : 0u},
           {"expire", expire},
           {"kind", nh.type == nh_type::reject      ? "reject"
