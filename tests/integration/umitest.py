@@ -973,3 +973,206 @@ def reap_stale() -> list[str]:
                     shutil.rmtree(d, ignore_errors=True)
                     removed.append(str(d))
     return removed
+
+
+# --- forwarding topologies (issue 3) ------------------------------------------------------------
+#
+#   forwarding_net():  Linux h1 [eth0] -- [de0] umigame r1 [de1] -- [eth0] Linux h2
+#   router_chain():    Linux h1 [eth0] -- [de0] r1 [de1] -- [de0] r2 [de1] -- [eth0] Linux h2
+#
+# Addresses (documentation prefixes only):
+#   h1 link   2001:db8:1::/64   198.51.100.0/24   h1 ::1 / .1,  router ::ff / .254
+#   h2 link   2001:db8:2::/64   203.0.113.0/24    h2 ::1 / .1,  router ::ff / .254
+#   r1-r2     2001:db8:12::/64  192.0.2.0/24      r1 ::1 / .1,  r2 ::2 / .2
+# Linux hosts route everything (default, both families) through their router.
+
+from typing import NamedTuple as _NamedTuple  # noqa: E402
+
+H1_IP6, R_H1_IP6 = "2001:db8:1::1", "2001:db8:1::ff"
+H2_IP6, R_H2_IP6 = "2001:db8:2::1", "2001:db8:2::ff"
+H1_IP4, R_H1_IP4 = "198.51.100.1", "198.51.100.254"
+H2_IP4, R_H2_IP4 = "203.0.113.1", "203.0.113.254"
+R1_MID_IP6, R2_MID_IP6 = "2001:db8:12::1", "2001:db8:12::2"
+R1_MID_IP4, R2_MID_IP4 = "192.0.2.1", "192.0.2.2"
+
+
+class ForwardingNet(_NamedTuple):
+    r: Router
+    h1: LinuxHost
+    h2: LinuxHost
+    lab: "Lab"
+
+
+class RouterChain(_NamedTuple):
+    r1: Router
+    r2: Router
+    h1: LinuxHost
+    h2: LinuxHost
+    lab: "Lab"
+
+
+def router_link(lab: "Lab", ra: Router, port_a: str, rb: Router, port_b: str) -> None:
+    """A veth between two umigame routers (before either starts): DPDK port `port_a` of ra and
+    `port_b` of rb, with both namespace kernels kept off the veth ends."""
+    make_veth(lab.res, ra.ns, port_a, rb.ns, port_b)
+    for r, ifname in ((ra, port_a), (rb, port_b)):
+        r.ns.sysctl(f"net.ipv6.conf.{ifname}.disable_ipv6", 1)
+        r.ns.run(["ip", "addr", "flush", "dev", ifname])
+        r.ns.run(["ip", "link", "set", ifname, "up"])
+        r.add_port(ifname)  # config entry only: net_af_packetN,iface=<ifname>
+
+
+def set_link_mtu(r: Router, port: str, peer: Any, peer_ifname: str, mtu: int) -> None:
+    """Set the MTU of both ends of a router port's veth (before the router starts, so that the
+    DPDK port reads it). `peer` is the LinuxHost or Router on the other end."""
+    r.ns.run(["ip", "link", "set", port, "mtu", str(mtu)])
+    _ns_of(peer).run(["ip", "link", "set", peer_ifname, "mtu", str(mtu)])
+
+
+def configure_address(r: Router, ifname: str, addr: str, prefixlen: int) -> None:
+    """Add an address through the control socket (inet6 or inet, by its form)."""
+    args: dict[str, Any] = {"name": ifname, "addr": addr, "prefixlen": prefixlen, "alias": True}
+    if ":" not in addr:
+        args["family"] = "inet"
+    r.request("addr_add", args)
+
+
+def wait_addresses_preferred(r: Router, ifnames: Sequence[str], timeout: float = 15.0) -> None:
+    """Wait until every inet6 address on the given ports has left tentative (none duplicated)."""
+
+    def settled() -> bool:
+        for ifc in r.request("interfaces")["interfaces"]:
+            if ifc["name"] not in ifnames:
+                continue
+            for a in ifc["inet6"]:
+                if "duplicated" in a["flags"]:
+                    raise AssertionError(f"{r.name}: {a['addr']} on {ifc['name']} is duplicated")
+                if "tentative" in a["flags"]:
+                    return False
+        return True
+
+    wait_until(settled, timeout, f"{r.name}: addresses on {', '.join(ifnames)} to be preferred")
+
+
+def enable_forwarding(r: Router, *, inet6: bool = True, inet: bool = True) -> None:
+    if inet6:
+        r.request("sysctl_set", {"name": "net.inet6.ip6.forwarding", "value": 1})
+    if inet:
+        r.request("sysctl_set", {"name": "net.inet.ip.forwarding", "value": 1})
+
+
+def _linux_end(h: LinuxHost, addr6: str, addr4: str, gw6: str, gw4: str) -> None:
+    h.add_address("eth0", f"{addr6}/64")
+    h.add_address("eth0", f"{addr4}/24")
+    h.run(["ip", "-6", "route", "add", "default", "via", gw6, "dev", "eth0"])
+    h.run(["ip", "-4", "route", "add", "default", "via", gw4, "dev", "eth0"])
+
+
+def forwarding_net(lab: "Lab", *, h2_mtu: int | None = None, forwarding: bool = True,
+                   router_name: str = "r1", **router_config: Any) -> ForwardingNet:
+    """h1 -- r1 -- h2, started, addressed in both families, forwarding on (unless told not
+    to), every address preferred and both Linux links ready. `h2_mtu` sets the MTU of the
+    r1-h2 veth (both ends) before the router starts."""
+    r = lab.router(router_name, **router_config)
+    h1, h2 = lab.host("h1"), lab.host("h2")
+    r.add_port("de0", h1, "eth0")
+    r.add_port("de1", h2, "eth0")
+    if h2_mtu is not None:
+        set_link_mtu(r, "de1", h2, "eth0", h2_mtu)
+    r.start()
+    _linux_end(h1, H1_IP6, H1_IP4, R_H1_IP6, R_H1_IP4)
+    _linux_end(h2, H2_IP6, H2_IP4, R_H2_IP6, R_H2_IP4)
+    configure_address(r, "de0", R_H1_IP6, 64)
+    configure_address(r, "de1", R_H2_IP6, 64)
+    configure_address(r, "de0", R_H1_IP4, 24)
+    configure_address(r, "de1", R_H2_IP4, 24)
+    if forwarding:
+        enable_forwarding(r)
+    h1.wait_link_ready("eth0")
+    h2.wait_link_ready("eth0")
+    wait_addresses_preferred(r, ["de0", "de1"])
+    return ForwardingNet(r, h1, h2, lab)
+
+
+def router_chain(lab: "Lab", **router_config: Any) -> RouterChain:
+    """h1 -- r1 -- r2 -- h2, both routers started and forwarding, with static routes so that
+    h1's and h2's networks reach each other in both families."""
+    r1 = lab.router("r1", **router_config)
+    r2 = lab.router("r2", hostname="r2.example.test", **router_config)
+    h1, h2 = lab.host("h1"), lab.host("h2")
+    r1.add_port("de0", h1, "eth0")
+    router_link(lab, r1, "de1", r2, "de0")
+    r2.add_port("de1", h2, "eth0")
+    r1.start()
+    r2.start()
+    _linux_end(h1, H1_IP6, H1_IP4, R_H1_IP6, R_H1_IP4)
+    _linux_end(h2, H2_IP6, H2_IP4, R_H2_IP6, R_H2_IP4)
+    configure_address(r1, "de0", R_H1_IP6, 64)
+    configure_address(r1, "de0", R_H1_IP4, 24)
+    configure_address(r1, "de1", R1_MID_IP6, 64)
+    configure_address(r1, "de1", R1_MID_IP4, 24)
+    configure_address(r2, "de0", R2_MID_IP6, 64)
+    configure_address(r2, "de0", R2_MID_IP4, 24)
+    configure_address(r2, "de1", R_H2_IP6, 64)
+    configure_address(r2, "de1", R_H2_IP4, 24)
+    for r in (r1, r2):
+        enable_forwarding(r)
+    r1.request("route_add", {"family": "inet6", "dest": "2001:db8:2::", "prefixlen": 64, "gateway": R2_MID_IP6})
+    r1.request("route_add", {"family": "inet", "dest": "203.0.113.0", "prefixlen": 24, "gateway": R2_MID_IP4})
+    r2.request("route_add", {"family": "inet6", "dest": "2001:db8:1::", "prefixlen": 64, "gateway": R1_MID_IP6})
+    r2.request("route_add", {"family": "inet", "dest": "198.51.100.0", "prefixlen": 24, "gateway": R1_MID_IP4})
+    h1.wait_link_ready("eth0")
+    h2.wait_link_ready("eth0")
+    wait_addresses_preferred(r1, ["de0", "de1"])
+    wait_addresses_preferred(r2, ["de0", "de1"])
+    return RouterChain(r1, r2, h1, h2, lab)
+
+
+def shared_link(lab: "Lab", r: Router, port: str, hosts: Sequence[LinuxHost], *, name: str = "sw") -> LinuxHost:
+    """Put router port `port` and every host's `eth0` on one Ethernet segment: a Linux bridge
+    in its own namespace (STP and multicast snooping off, no IPv6 of its own, so it forwards
+    at once and adds no traffic). Call before r.start(); the hosts' eth0 get offloads off and
+    come up without addresses. Returns the switch host."""
+    sw = lab.host(name)
+    sw.ns.sysctl("net.ipv6.conf.all.disable_ipv6", 1)
+    sw.ns.sysctl("net.ipv6.conf.default.disable_ipv6", 1)
+    r.add_port(port, sw, "p0")
+    sw.run(["ip", "link", "add", "br0", "type", "bridge", "stp_state", "0", "forward_delay", "0",
+            "mcast_snooping", "0"])
+    sw.run(["ip", "link", "set", "p0", "master", "br0"])
+    for n, h in enumerate(hosts, start=1):
+        make_veth(lab.res, sw, f"p{n}", h, "eth0")
+        sw.setup_interface(f"p{n}")
+        sw.run(["ip", "link", "set", f"p{n}", "master", "br0"])
+        h.setup_interface("eth0")
+    sw.run(["ip", "link", "set", "br0", "up"])
+    return sw
+
+
+def link_local_of(r: Router, ifname: str) -> str:
+    """The router's link-local address on ifname, without zone."""
+    ifc = r.request("interfaces", {"name": ifname})["interfaces"][0]
+    return next(a["addr"] for a in ifc["inet6"] if a["addr"].startswith("fe80:")).split("%")[0]
+
+
+def stats_flat(r: Router) -> dict[str, int]:
+    """The `stats` reply flattened to one dict: ip6.X, icmp6.X, ip.X, icmp.X, drop.REASON,
+    icmp6_out.TYPE, icmp6_in.TYPE, icmp_out.TYPE, icmp_in.TYPE."""
+    st = r.request("stats")
+    out: dict[str, int] = {}
+    for group in ("ip6", "icmp6", "ip", "icmp"):
+        for k, v in (st.get(group) or {}).items():
+            out[f"{group}.{k}"] = v
+    for hist, prefix in (("icmp6_out_hist", "icmp6_out"), ("icmp6_in_hist", "icmp6_in"),
+                         ("icmp_out_hist", "icmp_out"), ("icmp_in_hist", "icmp_in")):
+        for k, v in (st.get(hist) or {}).items():
+            out[f"{prefix}.{k}"] = v
+    for d in st.get("drops", []):
+        out[f"drop.{d['reason']}"] = out.get(f"drop.{d['reason']}", 0) + d["count"]
+    return out
+
+
+def stats_delta(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
+    """Counters that moved between two stats_flat() snapshots."""
+    keys = set(before) | set(after)
+    return {k: after.get(k, 0) - before.get(k, 0) for k in sorted(keys) if after.get(k, 0) != before.get(k, 0)}
