@@ -1,8 +1,8 @@
 #include "drivers/ethdev.hpp"
 
 #include <net/if.h>
-#include <unistd.h>
 #include <rte_ethdev.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <fstream>

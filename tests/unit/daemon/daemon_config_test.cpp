@@ -39,8 +39,8 @@ TEST_CASE("bad values name the file, line and key", "[config]") {
   REQUIRE_FALSE(c);
   CHECK(c.error().find("unknown section [daemon2]") != std::string::npos);
 
-  auto h = parse_daemon_config("[daemon]\nhugepages = \"maybe\"\n[[port]]\nname=\"a\"\nvdev=\"n\"\n",
-                               "x.toml");
+  auto h = parse_daemon_config(
+      "[daemon]\nhugepages = \"maybe\"\n[[port]]\nname=\"a\"\nvdev=\"n\"\n", "x.toml");
   REQUIRE_FALSE(h);
   CHECK(h.error() == "x.toml:2: hugepages must be \"auto\", \"on\" or \"off\"");
 
@@ -58,8 +58,8 @@ TEST_CASE("ports need a name and exactly one device", "[config]") {
   REQUIRE_FALSE(none);
   CHECK(none.error() == "x.toml: no [[port]] configured");
 
-  auto both = parse_daemon_config("[[port]]\nname=\"de0\"\nvdev=\"a\"\npci=\"0000:00:01.0\"\n",
-                                  "x.toml");
+  auto both =
+      parse_daemon_config("[[port]]\nname=\"de0\"\nvdev=\"a\"\npci=\"0000:00:01.0\"\n", "x.toml");
   REQUIRE_FALSE(both);
   CHECK(both.error() == "x.toml:1: port de0 needs exactly one of vdev or pci");
 
@@ -77,12 +77,12 @@ TEST_CASE("workers take a count or an lcore list without lcore 0", "[config]") {
   auto n = parse_daemon_config(std::string("[daemon]\nworkers = 3\n") + (minimal + 9), "x.toml");
   REQUIRE(n);
   CHECK(n->worker_lcores == std::vector<unsigned>{1, 2, 3});
-  auto l = parse_daemon_config(std::string("[daemon]\nworkers = \"2-3,5\"\n") + (minimal + 9),
-                               "x.toml");
+  auto l =
+      parse_daemon_config(std::string("[daemon]\nworkers = \"2-3,5\"\n") + (minimal + 9), "x.toml");
   REQUIRE(l);
   CHECK(l->worker_lcores == std::vector<unsigned>{2, 3, 5});
-  auto z = parse_daemon_config(std::string("[daemon]\nworkers = \"0-1\"\n") + (minimal + 9),
-                               "x.toml");
+  auto z =
+      parse_daemon_config(std::string("[daemon]\nworkers = \"0-1\"\n") + (minimal + 9), "x.toml");
   REQUIRE_FALSE(z);
   CHECK_FALSE(umi::control::parse_lcore_list("3-1"));
   CHECK_FALSE(umi::control::parse_lcore_list("1,,2"));
