@@ -1666,6 +1666,7 @@ def main() -> int:
 
 
 def _on_signal(signum: int, _frame: Any) -> None:
+    print(f"\nharness: received {signal.Signals(signum).name}", file=sys.stderr, flush=True)
     raise KeyboardInterrupt(f"signal {signum}")
 
 

@@ -59,7 +59,8 @@ cleanup() {
   exit "$rc"
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+trap 'say "interrupted (SIGINT)"; exit 130' INT
+trap 'say "terminated (SIGTERM)"; exit 143' TERM
 if ((PREV_PAGES < PAGES)); then
   echo "$PAGES" >"$NR" || true
 fi
