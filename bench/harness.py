@@ -442,7 +442,7 @@ def is_control_traffic(f: bytes) -> bool:
 def check_capture(inp: Path, out_de1: list[Path], out_de0: list[Path], egress_mac: str, what: str) -> dict:
     """Every flow frame leaving de1 must be exactly the expected rewrite of an input frame;
     none may leave by de0; nothing else may appear but the daemon's own ND/MLD/ARP."""
-    from scapy.all import IP, UDP, Ether, IPv6  # noqa: F401
+    from scapy.all import IP, Ether, IPv6
 
     src = read_pcap(inp)
     emac = mac_bytes(egress_mac)
@@ -733,13 +733,17 @@ class Ctx:
     guard_selftest: dict | None = None
 
 
-def cpu_snapshot(pid: int) -> tuple[float, dict[str, int]]:
-    """(monotonic time, {thread id: ns on a CPU}) for every thread of a process."""
+Snapshot = tuple[float, dict[str, tuple[str, int]]]
+
+
+def cpu_snapshot(pid: int) -> Snapshot:
+    """(monotonic time, {thread id: (name, ns on a CPU)}) for every thread of a process."""
     out = {}
     try:
         for tid in os.listdir(f"/proc/{pid}/task"):
             try:
-                out[tid] = int(Path(f"/proc/{pid}/task/{tid}/schedstat").read_text().split()[0])
+                name = Path(f"/proc/{pid}/task/{tid}/comm").read_text().strip()
+                out[tid] = (name, int(Path(f"/proc/{pid}/task/{tid}/schedstat").read_text().split()[0]))
             except (OSError, ValueError, IndexError):
                 pass
     except OSError:
@@ -747,14 +751,33 @@ def cpu_snapshot(pid: int) -> tuple[float, dict[str, int]]:
     return time.monotonic(), out
 
 
-def cpu_share(s0: tuple[float, dict[str, int]], s1: tuple[float, dict[str, int]]) -> float:
-    """The smallest share of wall time that a polling thread (one running > 20 % of the time)
-    actually got on its CPU between two snapshots: 1.0 on a quiet machine; less when other
-    processes took the forwarding core away (the rate then understates the program)."""
+def cpu_share(s0: Snapshot, s1: Snapshot, workers_named: str | None = "rte-worker") -> float:
+    """The smallest share of wall time that a polling thread actually got on its CPU between
+    two snapshots: 1.0 on a quiet machine; less when other processes took the forwarding core
+    (the rate then understates the program). Polling threads are the EAL worker lcores
+    (`rte-worker-N`); with workers_named=None (l3fwd, whose main lcore polls too), every
+    thread that ran more than 20 % of the time."""
     dt = (s1[0] - s0[0]) * 1e9
-    shares = [(s1[1][t] - s0[1].get(t, 0)) / dt for t in s1[1] if dt > 0]
-    pollers = [x for x in shares if x > 0.2]
+    if dt <= 0:
+        return float("nan")
+    shares = [((n, (ns - s0[1].get(t, (n, 0))[1]) / dt)) for t, (n, ns) in s1[1].items()]
+    if workers_named:
+        pollers = [x for n, x in shares if n.startswith(workers_named)]
+    else:
+        pollers = [x for _, x in shares if x > 0.2]
     return min(pollers) if pollers else float("nan")
+
+
+def control_busy(s0: Snapshot, s1: Snapshot) -> str:
+    """A note when umigamed's control thread (the main thread, named umigamed) was busy
+    for more than 20 % of the measurement: it shares CPU 0 with everything else."""
+    dt = (s1[0] - s0[0]) * 1e9
+    for t, (n, ns) in s1[1].items():
+        if n == "umigamed" and dt > 0:
+            x = (ns - s0[1].get(t, (n, 0))[1]) / dt
+            if x > 0.2:
+                return f"control thread {100 * x:.0f}% busy"
+    return ""
 
 
 def measure_windows(read: Callable[[], tuple[float, int]], warmup: float, window: float, reps: int) -> list[float]:
@@ -818,6 +841,8 @@ def _run_umigamed(ctx: Ctx, family: str, table: str, size: str, workers: int) ->
         note = forwarding_note(st0, st1, family)
     finally:
         hwm = d.stop()
+    busy = control_busy(c0, c1)
+    note = "; ".join(x for x in (note, busy) if x)
     r = Result(f"{family}-{table}", family, table, size, "umigamed", workers, rates, note, hwm)
     r.cpu = cpu_share(c0, c1)
     return r
@@ -1009,7 +1034,7 @@ def run_l3fwd(ctx: Ctx, family: str, size: str, workers: int) -> Result:
     finally:
         p.stop()
     r = Result(f"{family}-16", family, "16", size, "l3fwd", workers, rates)
-    r.cpu = cpu_share(c0, c1)
+    r.cpu = cpu_share(c0, c1, None)
     return r
 
 
@@ -1397,7 +1422,8 @@ def targets(ctx: Ctx) -> list[str]:
             out.append(f"  {name:<52} not measured")
             return
         ok = val <= want if le else val >= want
-        out.append(f"  {name:<52} {val:7.2f}{unit}  (target {'<=' if le else '>='} {want:g}{unit})  "
+        v = f"{val:7.3f}" if unit == "x" else f"{val:7.2f}"
+        out.append(f"  {name:<52} {v}{unit}  (target {'<=' if le else '>='} {want:g}{unit})  "
                    f"{'met' if ok else 'MISSED'}")
 
     for fam, label in (("ip6", "IPv6"), ("ip4", "IPv4")):
@@ -1660,8 +1686,14 @@ def main() -> int:
         chart(ctx, out / "results.png")
     except Exception as e:  # a report without a chart is still a report
         log(f"chart failed: {e}")
-    shutil.copy(out / "report.txt", out / f"report-{stamp}.txt")
-    log(f"wrote {out}/report.txt, results.csv, control.csv, results.json, results.png")
+    # The latest run stays in bench/out/; every run is also kept in bench/out/runs/<time>/.
+    keep = out / "runs" / stamp
+    keep.mkdir(parents=True, exist_ok=True)
+    for name in ("report.txt", "results.csv", "control.csv", "results.json", "results.png",
+                 *(p.name for p in ctx.profiles)):
+        if (out / name).exists():
+            shutil.copy(out / name, keep / name)
+    log(f"wrote {out}/report.txt, results.csv, control.csv, results.json, results.png (kept in {keep})")
     return 1 if ctx.failures else 0
 
 

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # umigame benchmark: the one command (issue 5). As root, from anywhere:
 #
-#   bench/run.sh            # full run (~15-20 min on a 2-core machine)
-#   bench/run.sh --quick    # smoke run: 64 B only, one repetition (~5 min)
+#   bench/run.sh            # full run (~12-15 min on a 2-core machine)
+#   bench/run.sh --quick    # smoke run: 64 B only, one repetition (~2-4 min)
 #
 # Installs what it needs (Debian packages), reserves hugepages and gives them back at exit,
 # builds umigame in release mode in build-release/, then runs bench/harness.py, which writes
@@ -34,16 +34,18 @@ if [[ "${UMIGAME_SKIP_DEPS:-0}" != 1 ]]; then
     exit 1
   fi
   # ... and the benchmark's: testpmd (dpdk), the l3fwd sources (dpdk-doc), scapy, matplotlib,
-  # and make/gcc to build l3fwd.
+  # make/gcc to build l3fwd, and perf for --profile.
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends --no-upgrade \
-    dpdk dpdk-doc python3-scapy python3-matplotlib make gcc >>/tmp/umibench-deps.log 2>&1 || {
+    dpdk dpdk-doc python3-scapy python3-matplotlib make gcc linux-perf >>/tmp/umibench-deps.log 2>&1 || {
     tail -20 /tmp/umibench-deps.log >&2
     say "warning: could not install every benchmark package (see above); going on with what is there"
   }
 fi
 
-# --- hugepages: reserve now, restore the previous count at exit (also on Ctrl-C) ---
+# --- hugepages: reserve now, give back what we added at exit (also on Ctrl-C) ---
+# Only our own addition is taken back, so a reservation someone else made meanwhile survives.
 PREV_PAGES="$(cat "$NR")"
+ADDED=0
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM
@@ -54,8 +56,13 @@ cleanup() {
   # Our DPDK runtime directories (the harness removes them; this catches a killed harness).
   [[ -n "${HPID:-}" ]] && rm -rf /var/run/dpdk/umibench-"$HPID"-* /run/umigame/umibench-"$HPID"-*.lock 2>/dev/null
   true
-  echo "$PREV_PAGES" >"$NR" 2>/dev/null || true
-  say "hugepages restored to $(cat "$NR") (were $PREV_PAGES before the run)"
+  if [[ -n "${MOUNTED:-}" ]]; then umount /dev/hugepages 2>/dev/null || true; fi
+  if ((ADDED > 0)); then
+    local now
+    now="$(cat "$NR")"
+    echo $((now > ADDED ? now - ADDED : 0)) >"$NR" 2>/dev/null || true
+  fi
+  say "hugepages: $(cat "$NR") reserved now ($PREV_PAGES before the run, $ADDED added by it)"
   exit "$rc"
 }
 trap cleanup EXIT
@@ -63,8 +70,12 @@ trap 'say "interrupted (SIGINT)"; exit 130' INT
 trap 'say "terminated (SIGTERM)"; exit 143' TERM
 if ((PREV_PAGES < PAGES)); then
   echo "$PAGES" >"$NR" || true
+  ADDED=$(($(cat "$NR") - PREV_PAGES))
+  ((ADDED >= 0)) || ADDED=0
 fi
-mountpoint -q /dev/hugepages || mount -t hugetlbfs nodev /dev/hugepages 2>/dev/null || true
+if ! mountpoint -q /dev/hugepages; then
+  mkdir -p /dev/hugepages && mount -t hugetlbfs nodev /dev/hugepages && MOUNTED=1 || true
+fi
 say "hugepages: $(awk '/HugePages_Free/ {print $2}' /proc/meminfo) free of $(cat "$NR") (2 MB)"
 
 # --- release build in its own tree ---
