@@ -332,6 +332,8 @@ class node {
   void send_arp(interface& ifp, std::uint16_t op, std::uint32_t spa, std::uint32_t tpa,
                 const mac_addr& tha, const mac_addr& dst);
   void deliver4(interface& ifp, bytes ip4pkt, bool l2_broadcast);
+  bool options_ok4(interface& in, bytes ip4pkt, bool l2_broadcast, bool for_us);
+  bool record_options4(interface& out, std::uint32_t next_hop, mut_bytes ip4pkt);
   void send_error4(interface& ifp, bytes offending, bool l2_broadcast, std::uint8_t type,
                    std::uint8_t code, std::uint32_t param);
   void emit4(interface& ifp, const mac_addr& dst, std::vector<std::uint8_t> pkt, bool forwarded);

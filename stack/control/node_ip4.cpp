@@ -2,9 +2,11 @@
 // machine of the neighbour cache, ICMP echo and errors (RFC 792, RFC 1812
 // §4.3), local output, and the IPv4 forwarding slow path.
 #include <algorithm>
+#include <chrono>
 
 #include "stack/control/node.hpp"
 #include "stack/ip4/input.hpp"
+#include "stack/ip4/options.hpp"
 #include "stack/wire/checksum.hpp"
 #include "stack/wire/ethernet.hpp"
 #include "stack/wire/ipv4.hpp"
@@ -191,9 +193,56 @@ void node::input4(interface& ifp, bytes frame) {
     deliver4(ifp, eth->payload(), eth->dst().is_multicast());
 }
 
+// Checks the options of a packet that arrived on `in` (RFC 1812 §5.2.4;
+// FreeBSD ip_dooptions()): a malformed option earns a Parameter Problem
+// pointing at it, a source route "source route failed" (source routes are
+// not honoured), both counted as bad options. False: the packet is consumed.
+bool node::options_ok4(interface& in, bytes pkt, bool l2_broadcast, bool for_us) {
+  const std::size_t hl = std::size_t{pkt[0] & 0x0fu} * 4;
+  if (hl <= 20) return true;
+  std::array<std::uint8_t, 60> copy{};
+  std::copy_n(pkt.begin(), hl, copy.begin());
+  const auto v = ip4::process_options(mut_bytes(copy.data(), hl), false, 0, 0, {});
+  switch (v.what) {
+    case ip4::options_verdict::kind::ok:
+      return true;
+    case ip4::options_verdict::kind::param_problem:
+      counters_.inc(stats::ip::badoptions);
+      send_error4(in, pkt, l2_broadcast, 12, 0, std::uint32_t{v.pointer} << 24);
+      return false;
+    case ip4::options_verdict::kind::source_route:
+      if (for_us && !cfg_.forwarding4) {  // a host drops it silently
+        counters_.inc(stats::ip::cantforward);
+        return false;
+      }
+      counters_.inc(stats::ip::badoptions);
+      send_error4(in, pkt, l2_broadcast, 3, 5, 0);
+      return false;
+  }
+  return true;
+}
+
+// Fills this hop's Record Route / Timestamp entries of a packet leaving by
+// `out` with the address of that interface (RFC 791 §3.1). True when the
+// header changed: the caller recomputes its checksum.
+bool node::record_options4(interface& out, std::uint32_t next_hop, mut_bytes pkt) {
+  const std::size_t hl = std::size_t{pkt[0] & 0x0fu} * 4;
+  if (hl <= 20 || out.addrs4.empty()) return false;
+  std::uint32_t addr = out.addrs4.front().addr;
+  for (const auto& a : out.addrs4)
+    if (((a.addr ^ next_hop) & mask_of(a.plen)) == 0) addr = a.addr;
+  using namespace std::chrono;
+  const auto ms = duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+  const auto v =
+      ip4::process_options(pkt.first(hl), true, addr, static_cast<std::uint32_t>(ms % 86'400'000),
+                           [this](std::uint32_t a) { return is_our_address4(a); });
+  return v.modified;
+}
+
 void node::deliver4(interface& ifp, bytes pkt, bool l2_broadcast) {
   auto ip = wire::ipv4_view::parse(pkt);
-  if (!ip) return;          // the worker counted it
+  if (!ip) return;  // the worker counted it
+  if (!options_ok4(ifp, ip->packet(), l2_broadcast, true)) return;
   if (ip->is_fragment()) {  // no IPv4 reassembly: counted and dropped
     counters_.inc(stats::ip::fragments);
     counters_.inc(stats::ip::fragdropped);
@@ -288,16 +337,21 @@ void node::output4(interface& out, std::uint32_t next_hop, std::vector<std::uint
     const std::size_t base_off = std::size_t{base & 0x1fffu} * 8;
     const bool base_more = (base & 0x2000) != 0;
     counters_.inc(stats::ip::fragmented);
+    // Fragments after the first carry only the options marked "copied".
+    std::array<std::uint8_t, 60> later{};
+    const std::size_t later_hl =
+        ip4::copy_fragment_options(bytes(pkt.data(), hl), mut_bytes(later));
     for (std::size_t off = 0; off < total; off += chunk) {
       const std::size_t n = std::min(chunk, total - off);
-      std::vector<std::uint8_t> f(hl + n);
-      std::copy_n(pkt.begin(), hl, f.begin());
-      std::copy_n(pkt.begin() + static_cast<std::ptrdiff_t>(hl + off), n, f.begin() + hl);
-      store_be16(&f[2], static_cast<std::uint16_t>(hl + n));
+      const std::size_t h = off == 0 ? hl : later_hl;
+      std::vector<std::uint8_t> f(h + n);
+      std::copy_n(off == 0 ? pkt.data() : later.data(), h, f.begin());
+      std::copy_n(pkt.begin() + static_cast<std::ptrdiff_t>(hl + off), n,
+                  f.begin() + static_cast<std::ptrdiff_t>(h));
+      store_be16(&f[2], static_cast<std::uint16_t>(h + n));
       const bool more = base_more || off + n < total;
       store_be16(&f[6], static_cast<std::uint16_t>(((base_off + off) / 8) | (more ? 0x2000 : 0)));
-      store_be16(&f[10], 0);
-      store_be16(&f[10], static_cast<std::uint16_t>(~wire::fold(wire::sum16(bytes(f.data(), hl)))));
+      ip4::ipv4_set_checksum(mut_bytes(f.data(), h));
       counters_.inc(stats::ip::ofragments);
       pieces.push_back(std::move(f));
     }
@@ -446,6 +500,7 @@ void node::forward_punt4(interface& in, bytes pkt, bool l2_broadcast, pipeline::
 void node::forward_slow4(interface& in, bytes pkt, bool may_redirect) {
   auto ip = wire::ipv4_view::parse(pkt);
   if (!ip || !cfg_.forwarding4) return;
+  if (!options_ok4(in, ip->packet(), false, false)) return;
   if (ip->ttl() <= 1) {
     send_error4(in, pkt, false, 11, 0, 0);
     return;
@@ -500,7 +555,9 @@ void node::forward_slow4(interface& in, bytes pkt, bool may_redirect) {
   if (id >= slow_use4_.size()) slow_use4_.resize(id + 1);
   ++slow_use4_[id];
   std::vector<std::uint8_t> copy(pkt.begin(), pkt.end());
+  const bool rewritten = record_options4(*out, next, mut_bytes(copy));
   wire::ipv4_decrement_ttl(mut_bytes(copy));
+  if (rewritten) ip4::ipv4_set_checksum(mut_bytes(copy).first(ip->header_len()));
   output4(*out, next, std::move(copy), true);
 }
 

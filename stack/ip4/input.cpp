@@ -53,6 +53,8 @@ ip6::forward_verdict classify(const pipeline::dataplane_table& t, const pipeline
         return dropped(drop::ip4_bad_hlen);
       case wire::ipv4_error::bad_length:
         return dropped(drop::ip4_bad_length);
+      case wire::ipv4_error::length_below_hlen:
+        return dropped(drop::ip4_len_below_header);
       case wire::ipv4_error::bad_checksum:
         return dropped(drop::ip4_bad_checksum);
     }

@@ -29,6 +29,7 @@ namespace umi::pipeline {
   X(ip4_bad_version, "ip4-input", "IPv4 version field is not 4", ip_badvers)                 \
   X(ip4_bad_hlen, "ip4-input", "header length field invalid", ip_badhlen)                    \
   X(ip4_bad_length, "ip4-input", "total length exceeds the frame", ip_tooshort)              \
+  X(ip4_len_below_header, "ip4-input", "total length below the header length", ip_badlen)  \
   X(ip4_bad_checksum, "ip4-input", "header checksum wrong", ip_badsum)                       \
   X(ip4_bad_src, "ip4-input", "multicast, broadcast or loopback source", ip_badsrc)          \
   X(ip4_not_member, "ip4-input", "multicast group not joined", ip_notmember)                 \
@@ -68,6 +69,7 @@ inline constexpr int ip_toosmall = v4 | static_cast<int>(stats::ip::toosmall);
 inline constexpr int ip_badvers = v4 | static_cast<int>(stats::ip::badvers);
 inline constexpr int ip_badhlen = v4 | static_cast<int>(stats::ip::badhlen);
 inline constexpr int ip_tooshort = v4 | static_cast<int>(stats::ip::tooshort);
+inline constexpr int ip_badlen = v4 | static_cast<int>(stats::ip::badlen);
 inline constexpr int ip_badsum = v4 | static_cast<int>(stats::ip::badsum);
 inline constexpr int ip_badsrc = v4 | static_cast<int>(stats::ip::badsrc);
 inline constexpr int ip_notmember = v4 | static_cast<int>(stats::ip::notmember);

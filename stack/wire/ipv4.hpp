@@ -43,7 +43,14 @@ inline constexpr std::size_t src = 12;
 inline constexpr std::size_t dst = 16;
 }  // namespace ipv4_field
 
-enum class ipv4_error : std::uint8_t { too_short, bad_version, bad_hlen, bad_length, bad_checksum };
+enum class ipv4_error : std::uint8_t {
+  too_short,
+  bad_version,
+  bad_hlen,
+  bad_length,         // total length beyond the frame
+  length_below_hlen,  // total length smaller than the header length
+  bad_checksum
+};
 
 class ipv4_view {
  public:
@@ -57,7 +64,8 @@ class ipv4_view {
     const std::size_t hlen = std::size_t{b[0] & 0x0fu} * 4;
     if (hlen < min_header_len || hlen > b.size()) return unexpected{ipv4_error::bad_hlen};
     const std::size_t tlen = load_be16(&b[ipv4_field::total_len]);
-    if (tlen < hlen || tlen > b.size()) return unexpected{ipv4_error::bad_length};
+    if (tlen < hlen) return unexpected{ipv4_error::length_below_hlen};
+    if (tlen > b.size()) return unexpected{ipv4_error::bad_length};
     if (fold(sum16(b.first(hlen))) != 0xffff) return unexpected{ipv4_error::bad_checksum};
     return ipv4_view(b.first(tlen), hlen);
   }

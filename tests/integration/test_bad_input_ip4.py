@@ -123,7 +123,7 @@ CASES = [
          {"ip.tooshort": 1, "drop.ip4_bad_length": 1}),
     # FreeBSD: ip_len < hlen is ips_badlen ("with data length < header length"), not tooshort.
     Case("total-length-below-header-length", lambda p, i: patched(p, i, at=2, value=struct.pack("!H", 12)),
-         {"ip.badlen": 1, "drop.ip4_bad_length": 1}),
+         {"ip.badlen": 1, "drop.ip4_len_below_header": 1}),
     Case("multicast-source", lambda p, i: echo(p, i, src="224.0.0.5"), {"ip.badsrc": 1, "drop.ip4_bad_src": 1}),
     # Well-formed options: the packet is ours and answered.
     Case("nop-options-to-us", lambda p, i: with_options(p, i, b"\x01\x01\x01\x00"), ECHO_OK, (0, 0)),
@@ -135,6 +135,16 @@ CASES = [
          {"ip.badoptions": 1, "icmp.error": 1, "icmp_out.12": 1, "ip.localout": 1}, (12, 0)),
     Case("option-length-beyond-header", lambda p, i: with_options(p, i, b"\x07\x27\x04\x00"),
          {"ip.badoptions": 1, "icmp.error": 1, "icmp_out.12": 1, "ip.localout": 1}, (12, 0)),
+    Case("timestamp-length-3", lambda p, i: with_options(p, i, b"\x44\x03\x05\x00"),
+         {"ip.badoptions": 1, "icmp.error": 1, "icmp_out.12": 1, "ip.localout": 1}, (12, 0)),
+    # Source routes are not honoured (BSD's net.inet.ip.sourceroute=0 on a router): ICMP
+    # "source route failed", counted as bad options, whether the packet is for us or not.
+    Case("loose-source-route-to-forward",
+         lambda p, i: with_options(p, i, b"\x83\x07\x04" + socket.inet_aton(H2_IP4), dst=R_H1_IP4),
+         {"ip.badoptions": 1, "icmp.error": 1, "icmp_out.3": 1, "ip.localout": 1}, (3, 5)),
+    Case("strict-source-route-through-us",
+         lambda p, i: with_options(p, i, b"\x89\x07\x04" + socket.inet_aton(R_H1_IP4), dst=H2_IP4),
+         {"ip.badoptions": 1, "icmp.error": 1, "icmp_out.3": 1, "ip.localout": 1}, (3, 5)),
     # RFC 1812 §4.2.2.9: TTL 0 or 1 is no reason to drop a packet for the router itself.
     Case("ttl-0-to-us", lambda p, i: echo(p, i, ttl=0), ECHO_OK, (0, 0)),
     Case("ttl-0-to-forward", lambda p, i: echo(p, i, dst=H2_IP4, ttl=0),
@@ -208,18 +218,7 @@ def still_alive(p: Peer) -> None:
     assert f"\tinet {R_H1_IP4} netmask 0xffffff00 " in ifc, ifc
 
 
-# Known gaps, tracked in issue 3: ip4-input does not yet parse IPv4 options
-# (RFC 1812 §5.2.4: malformed options must be counted and answered with a
-# Parameter Problem, Record Route must record the router) nor refuse a total
-# length below the header length before forwarding. strict=True turns these
-# into failures the moment the router gets them right.
-IP4_OPTION_GAP = pytest.mark.xfail(
-    strict=True, reason="IPv4 option parsing and total-length < header-length checks are not implemented yet")
-KNOWN_GAPS = {"total-length-below-header-length", "option-length-0", "option-length-beyond-header"}
-
-
-@pytest.mark.parametrize("case", [pytest.param(c, marks=IP4_OPTION_GAP) if c.name in KNOWN_GAPS else c
-                                  for c in CASES], ids=[c.name for c in CASES])
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_bad_ipv4_or_arp_frame_is_counted_and_answered(peer, case):
     ident = 0x5100 + CASES.index(case)
     frame = case.build(peer, ident)
@@ -249,7 +248,6 @@ def test_bad_ipv4_or_arp_frame_is_counted_and_answered(peer, case):
     still_alive(peer)
 
 
-@IP4_OPTION_GAP
 def test_ipv4_options_are_forwarded_and_record_route_records_the_router(peer):
     """A forwarded echo request with a Record Route option (RFC 791 §3.1): it reaches h2 with
     TTL - 1 and a valid checksum, and the router has written its outgoing address into the
@@ -273,7 +271,6 @@ def test_ipv4_options_are_forwarded_and_record_route_records_the_router(peer):
         f"record route not updated by the router: pointer {rr[2]}, slots {rr[3:15].hex()}"
 
 
-@IP4_OPTION_GAP
 def test_bursts_of_bad_frames_are_all_counted_and_the_router_survives(peer):
     bad = [c for c in CASES if c.icmp is None]
     before = counters(peer.net.r)
