@@ -73,4 +73,22 @@ std::array<std::uint8_t, 8> ifid_from_hostname(std::string_view hostname);
 // prefix (first plen bits, plen <= 64) + interface identifier.
 ip6_addr make_addr(const ip6_addr& prefix, const std::array<std::uint8_t, 8>& ifid) noexcept;
 
+// KAME's embedded zone: a link-scope address (fe80::/10, ff02::/16 and
+// narrower multicast) carries its interface index in the second 16-bit word
+// inside routing tables. Other addresses are returned unchanged.
+inline ip6_addr with_zone(ip6_addr a, unsigned ifindex) noexcept {
+  if (a.is_link_scope()) {
+    a.b[2] = static_cast<std::uint8_t>(ifindex >> 8);
+    a.b[3] = static_cast<std::uint8_t>(ifindex);
+  }
+  return a;
+}
+// The embedded zone of a link-scope address (0 when none), and the address without it.
+inline unsigned embedded_zone(const ip6_addr& a) noexcept {
+  return a.is_link_scope() ? (unsigned{a.b[2]} << 8) | a.b[3] : 0;
+}
+inline ip6_addr without_zone(const ip6_addr& a) noexcept {
+  return with_zone(a, 0);
+}
+
 }  // namespace umi

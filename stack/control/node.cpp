@@ -182,6 +182,7 @@ void node::assign_link_local(interface& ifp) {
   e.addr = ll;
   e.plen = 64;
   ifp.addrs.insert(ifp.addrs.begin(), e);
+  add_address_routes(ifp, e);
   start_dad(ifp, ifp.addrs.front());
 }
 

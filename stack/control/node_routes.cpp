@@ -19,18 +19,20 @@ using wire::icmp6_type::echo_request;
 // An interface address brings a host route to itself (delivered locally)
 // and a connected route for its prefix (KAME: "UC" cloning route).
 void node::add_address_routes(const interface& ifp, const addr_entry& a) {
-  if (a.addr.is_link_local()) return;  // link-local destinations are never routed
+  // Link-scope routes are kept per link under KAME's embedded zone
+  // (fe80:IDX::/64); packets on the wire never carry it, so they stay out
+  // of forwarding and only name the link.
   control::route6 host;
-  host.dest = a.addr;
+  host.dest = with_zone(a.addr, ifp.index);
   host.plen = 128;
   host.kind = control::route_kind::host;
   if (auto r = rt6_.add(host, control::nexthop{control::nh_type::local, ifp.index, {}, 0}, true);
       r || rt6_.add(host, control::nexthop{control::nh_type::local, ifp.index, {}, 0}, false)) {
-    route_event("RTM_ADD", *rt6_.find(a.addr, 128));
+    route_event("RTM_ADD", *rt6_.find(host.dest, 128));
   }
   if (a.plen >= 128) return;
   control::route6 net;
-  net.dest = a.addr.masked(a.plen);
+  net.dest = with_zone(a.addr.masked(a.plen), ifp.index);
   net.plen = a.plen;
   net.kind = control::route_kind::connected;
   if (rt6_.find(net.dest, net.plen)) return;  // another address of the prefix has it
@@ -39,14 +41,14 @@ void node::add_address_routes(const interface& ifp, const addr_entry& a) {
 }
 
 void node::remove_address_routes(const interface& ifp, const addr_entry& a) {
-  if (a.addr.is_link_local()) return;
-  if (const auto* h = rt6_.find(a.addr, 128); h && h->kind == control::route_kind::host) {
-    if (auto r = rt6_.remove(a.addr, 128)) route_event("RTM_DELETE", *r);
+  const ip6_addr host = with_zone(a.addr, ifp.index);
+  if (const auto* h = rt6_.find(host, 128); h && h->kind == control::route_kind::host) {
+    if (auto r = rt6_.remove(host, 128)) route_event("RTM_DELETE", *r);
   }
   // The connected route stays while another address of the prefix remains.
   for (const auto& other : ifp.addrs)
     if (other.plen == a.plen && other.addr.masked(a.plen) == a.addr.masked(a.plen)) return;
-  const ip6_addr net = a.addr.masked(a.plen);
+  const ip6_addr net = with_zone(a.addr.masked(a.plen), ifp.index);
   const auto* c = rt6_.find(net, a.plen);
   if (c && c->kind == control::route_kind::connected && rt6_.hop(c->nh).ifindex == ifp.index) {
     if (auto r = rt6_.remove(net, a.plen)) route_event("RTM_DELETE", *r);

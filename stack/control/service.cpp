@@ -417,6 +417,15 @@ json::value control_service::op_interfaces(const json::object& args) {
   return json::object{{"interfaces", std::move(out)}};
 }
 
+// A link-scope destination is stored with its embedded zone; it is shown as
+// `fe80::%de0` (kame-cli.md §5).
+std::string control_service::route_dest_text(const ip6_addr& dest) const {
+  const unsigned zone = embedded_zone(dest);
+  if (zone == 0) return dest.to_string();
+  const node::interface* ifp = node_.interface_by_index(zone);
+  return without_zone(dest).to_string() + "%" + (ifp ? ifp->name : std::to_string(zone));
+}
+
 json::object control_service::render_route(const route6& r) const {
   const nexthop& nh = (r.v4 ? node_.routes4() : node_.routes()).hop(r.nh);
   json::value gw = nullptr;
@@ -439,7 +448,7 @@ json::object control_service::render_route(const route6& r) const {
         0, std::chrono::duration_cast<std::chrono::seconds>(*r.expire - node_.now()).count());
   const node::interface* ifp = node_.interface_by_index(nh.ifindex);
   return {{"family", r.v4 ? "inet" : "inet6"},
-          {"dest", r.v4 ? wire::ip4_to_string(ip4::unmapped(r.dest)) : r.dest.to_string()},
+          {"dest", r.v4 ? wire::ip4_to_string(ip4::unmapped(r.dest)) : route_dest_text(r.dest)},
           {"prefixlen", r.v4 ? r.plen - 96 : r.plen},
           {"gateway", gw},
           {"ifname", ifname},

@@ -60,6 +60,7 @@ class control_service {
   boost::json::value op_probe_send(session* s, const boost::json::object& args);
   boost::json::value op_prefix(const std::string& op, const boost::json::object& args);
   boost::json::value op_route_load(const boost::json::object& args);
+  std::string route_dest_text(const ip6_addr& dest) const;
   boost::json::object render_route(const route6& r) const;
 
   boost::asio::io_context& io_;

@@ -332,7 +332,6 @@ def test_netstat_nrl_long_layout_counts_use(net):
     assert long_row("2001:db8:2::/64", "link#2", "UC", refs, use, mtu, "de1") in out, out
 
 
-@pytest.mark.xfail(strict=True, reason="fe80::%IF/64 interface routes are not in the routing table yet (issue 3)")
 def test_netstat_shows_link_local_prefix_routes(net):
     """KAME installs fe80::/64 on every interface; netstat -nr shows it as
     `fe80::%de0/64  link#1  UC  de0` (kame-cli.md §5)."""
