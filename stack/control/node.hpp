@@ -25,6 +25,7 @@
 #include "stack/icmp/error_rules.hpp"
 #include "stack/nd/neighbor_cache.hpp"
 #include "stack/pipeline/table.hpp"
+#include "stack/wire/ipv4.hpp"
 #include "stack/wire/ipv6.hpp"
 #include "stack/wire/ndp.hpp"
 
@@ -390,12 +391,20 @@ class node {
     std::size_t total = 0;  // known once the last fragment arrived
     bool have_first = false;
     std::uint8_t next_header = 0;
+    bool v4 = false;
     time_point deadline{};
     unsigned ifindex = 0;
   };
   using reass_key = std::tuple<ip6_addr, ip6_addr, std::uint32_t, unsigned>;
   void reassemble(interface& ifp, const wire::ipv6_view& ip, std::size_t frag_off,
                   bool l2_multicast);
+  // RFC 791 §3.2 reassembly of IPv4 fragments addressed to us (same table,
+  // IPv4-mapped keys). The finished datagram comes back; empty while waiting.
+  std::vector<std::uint8_t> reassemble4(interface& ifp, const wire::ipv4_view& ip);
+  enum class piece_result : std::uint8_t { pending, complete, dropped };
+  piece_result add_fragment(reassembly& r, std::size_t offset, bytes data, bool more);
+  static std::vector<std::uint8_t> assemble(const reassembly& r);
+  bool reassembly_full(bool v4) const;
   void expire_reassembly(time_point t);
   std::map<reass_key, reassembly> reass_;
   std::vector<prefix_entry> prefixes_;

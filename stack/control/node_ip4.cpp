@@ -243,9 +243,10 @@ void node::deliver4(interface& ifp, bytes pkt, bool l2_broadcast) {
   auto ip = wire::ipv4_view::parse(pkt);
   if (!ip) return;  // the worker counted it
   if (!options_ok4(ifp, ip->packet(), l2_broadcast, true)) return;
-  if (ip->is_fragment()) {  // no IPv4 reassembly: counted and dropped
+  if (ip->is_fragment()) {
     counters_.inc(stats::ip::fragments);
-    counters_.inc(stats::ip::fragdropped);
+    const std::vector<std::uint8_t> whole = reassemble4(ifp, *ip);
+    if (!whole.empty()) deliver4(ifp, bytes(whole), l2_broadcast);
     return;
   }
   counters_.inc(stats::ip::delivered);

@@ -64,6 +64,8 @@ namespace umi::stats {
   X(badoptions, "%llu with bad options")                                        \
   X(fragments, "%llu fragments received")                                       \
   X(fragdropped, "%llu fragments dropped (dup or out of space)")                \
+  X(fragtimeout, "%llu fragments dropped after timeout")                        \
+  X(reassembled, "%llu packets reassembled ok")                                 \
   X(delivered, "%llu packets for this host")                                    \
   X(noproto, "%llu packets for unknown/unsupported protocol")                   \
   X(forward, "%llu packets forwarded")                                          \

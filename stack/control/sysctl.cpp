@@ -49,6 +49,7 @@ sysctl_registry::sysctl_registry() {
   knob("net.inet.ip.forwarding", 0, 0, 1, "act as a router: forward IPv4 between interfaces");
   knob("net.inet.ip.redirect", 1, 0, 1, "send ICMP redirects");
   knob("net.inet.ip.ttl", 64, 1, 255, "default TTL of packets we originate");
+  knob("net.inet.ip.maxfragpackets", 200, 0, 100000, "fragmented datagrams held for reassembly");
   knob("net.inet.icmp.icmplim", 200, 0, 1000000, "ICMP errors per second (0: no limit)");
   knob("net.inet.icmp.bmcastecho", 0, 0, 1, "answer broadcast and multicast echo");
   add({"kern.hostname", std::string("umigame"), true, 0, 0, "the node's name"});

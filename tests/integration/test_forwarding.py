@@ -264,6 +264,22 @@ def test_ipv4_without_df_is_fragmented_by_the_router(net1400):
     assert d.get("ip.fragmented", 0) >= 1 and d.get("ip.ofragments", 0) >= 2, d
 
 
+def test_fragmented_ipv4_ping_to_the_router_is_answered_with_fragments(net):
+    """Linux fragments a 1800-byte echo request to the router; the router answers and
+    fragments its reply to the 1500-byte link MTU, which Linux reassembles.
+
+    On net_af_packet ports the kernel itself reassembles IPv4 before the router sees it
+    (DPDK opens its sockets with PACKET_FANOUT_FLAG_DEFRAG), so the router's own
+    reassembly (RFC 791 §3.2) is proven by the node's unit tests; datagrams larger than
+    the af_packet frame (2048 bytes) cannot arrive whole on such ports at all."""
+    before = stats_flat(net.r)
+    cp = net.h1.ping(R_H1_IP4, args=["-s", "1800", "-M", "dont"], wait=3)
+    assert cp.returncode == 0, describe(cp)
+    assert re.search(rf"^1808 bytes from {re.escape(R_H1_IP4)}: icmp_seq=1 ttl=64 ", cp.stdout, re.M), cp.stdout
+    d = stats_delta(before, stats_flat(net.r))
+    assert d.get("ip.fragmented", 0) == 1 and d.get("ip.ofragments", 0) == 2, d
+
+
 # --- traceroute -----------------------------------------------------------------------------------
 
 HOP = re.compile(r"^ ?(\d+)  (\S+)  ", re.M)

@@ -778,3 +778,100 @@ TEST_CASE("ping6 to a neighbour that never answers reports address unreachable",
   CHECK(h.n.neighbors().find(h.ifindex, peer_ll) == nullptr);
   CHECK(h.count(stats::icmp6::nd_queue_drop) == 1);
 }
+
+// ---- IPv4 reassembly (RFC 791 §3.2) -----------------------------------------------
+
+namespace {
+constexpr std::uint32_t our4 = 0xc0000201;   // 192.0.2.1
+constexpr std::uint32_t peer4 = 0xc0000202;  // 192.0.2.2
+
+// One IPv4 fragment of an echo request: `data` is the slice of the ICMP
+// message at byte `offset`.
+bytevec frag4(std::uint16_t ident, std::size_t offset, bool more, const bytevec& data) {
+  bytevec f(14 + 20 + data.size());
+  wire::ethernet_repr{our_mac, peer_mac, 0x0800}.emit(f);
+  wire::ipv4_repr ip;
+  ip.src = peer4;
+  ip.dst = our4;
+  ip.protocol = 1;
+  ip.ident = ident;
+  ip.total_length = static_cast<std::uint16_t>(20 + data.size());
+  ip.emit(umi::mut_bytes(f).subspan(14));
+  umi::store_be16(&f[14 + 6], static_cast<std::uint16_t>((offset / 8) | (more ? 0x2000 : 0)));
+  umi::store_be16(&f[14 + 10], 0);
+  umi::store_be16(&f[14 + 10], static_cast<std::uint16_t>(
+                                   ~wire::fold(wire::sum16(umi::bytes(f.data() + 14, 20)))));
+  std::copy(data.begin(), data.end(), f.begin() + 34);
+  return f;
+}
+
+// A 2000-byte echo request (ICMP checksum filled in), whole.
+bytevec echo4(std::uint16_t seq) {
+  bytevec m = echo_msg(8, 0x4242, seq, bytevec(1992, 0x5a));
+  umi::store_be16(&m[2], static_cast<std::uint16_t>(~wire::fold(wire::sum16(umi::bytes(m)))));
+  return m;
+}
+
+struct harness4 : harness {
+  harness4() {
+    REQUIRE(n.add_address4("vtnet0", our4, 24, {}));
+    REQUIRE(n.set_arp(peer4, peer_mac, false));
+    complete_dad();
+  }
+  std::uint64_t count(stats::ip s) const { return n.counters().ip[static_cast<std::size_t>(s)]; }
+  // The ICMP messages the node sent, as (type, code).
+  std::vector<std::pair<int, int>> icmp_sent() const {
+    std::vector<std::pair<int, int>> out;
+    for (const auto& [port, f] : raw)
+      if (f.size() > 34 && umi::load_be16(&f[12]) == 0x0800 && f[14 + 9] == 1 &&
+          umi::load_be16(&f[14 + 6]) == 0)  // whole datagrams only
+        out.emplace_back(f[34], f[35]);
+    return out;
+  }
+};
+}  // namespace
+
+TEST_CASE("IPv4 fragments to us are reassembled in any order and answered", "[control][ip4]") {
+  harness4 h;
+  const bytevec m = echo4(1);
+  h.input(frag4(7, 1480, false, bytevec(m.begin() + 1480, m.end())));
+  h.input(frag4(7, 0, true, bytevec(m.begin(), m.begin() + 1480)));
+  CHECK(h.count(stats::ip::fragments) == 2);
+  CHECK(h.count(stats::ip::reassembled) == 1);
+  CHECK(h.count(stats::ip::delivered) == 1);
+  // The 2028-byte reply leaves in two fragments of its own.
+  CHECK(h.count(stats::ip::ofragments) == 2);
+}
+
+TEST_CASE("overlapping IPv4 fragments discard the datagram", "[control][ip4]") {
+  harness4 h;
+  const bytevec m = echo4(2);
+  h.input(frag4(8, 0, true, bytevec(m.begin(), m.begin() + 1480)));
+  h.input(frag4(8, 1472, false, bytevec(m.begin() + 1472, m.end())));
+  CHECK(h.count(stats::ip::fragdropped) == 1);
+  CHECK(h.count(stats::ip::reassembled) == 0);
+  CHECK(h.icmp_sent().empty());
+}
+
+TEST_CASE("an incomplete IPv4 datagram times out with Time Exceeded code 1", "[control][ip4]") {
+  harness4 h;
+  const bytevec m = echo4(3);
+  h.input(frag4(9, 0, true, bytevec(m.begin(), m.begin() + 1480)));
+  h.run_for(59s, 1s);
+  CHECK(h.count(stats::ip::fragtimeout) == 0);
+  h.run_for(2s, 1s);
+  CHECK(h.count(stats::ip::fragtimeout) == 1);
+  CHECK(h.icmp_sent() == std::vector<std::pair<int, int>>{{11, 1}});
+  // A lone non-first fragment times out silently.
+  h.raw.clear();
+  h.input(frag4(10, 1480, false, bytevec(m.begin() + 1480, m.end())));
+  h.run_for(61s, 1s);
+  CHECK(h.count(stats::ip::fragtimeout) == 2);
+  CHECK(h.icmp_sent().empty());
+}
+
+TEST_CASE("non-final IPv4 fragments must carry a multiple of 8 bytes", "[control][ip4]") {
+  harness4 h;
+  h.input(frag4(11, 0, true, bytevec(1001, 1)));
+  CHECK(h.count(stats::ip::fragdropped) == 1);
+}
