@@ -11,6 +11,7 @@ namespace {
 
 constexpr std::size_t max_label = 63;
 constexpr std::size_t max_name = 255;
+constexpr std::size_t max_qtypes = 65536;  // qtypes are 16 bits
 
 char lower(char c) {
   return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -174,6 +175,7 @@ result<std::vector<std::uint16_t>, wire_error> decode_qtypes(bytes data, bool co
       const std::size_t skip = load_be16(&data[i + 2]);
       i += 4;
       if (data.size() - i < words * 4) return unexpected{wire_error::bad_length};
+      if (base + (words + skip) * 32 > max_qtypes) return unexpected{wire_error::bad_length};
       for (std::size_t w = 0; w < words; ++w, i += 4, base += 32) {
         const std::uint32_t v = load_be32(&data[i]);
         for (unsigned b = 0; b < 32; ++b)
@@ -182,6 +184,7 @@ result<std::vector<std::uint16_t>, wire_error> decode_qtypes(bytes data, bool co
       base += skip * 32;
       continue;
     }
+    if (base + 32 > max_qtypes) return unexpected{wire_error::bad_length};
     const std::uint32_t v = load_be32(&data[i]);
     for (unsigned b = 0; b < 32; ++b)
       if (v & (1u << b)) out.push_back(static_cast<std::uint16_t>(base + b));

@@ -1051,3 +1051,27 @@ TEST_CASE("NI replies reach the ni_reply listener", "[control][ni]") {
   CHECK(h.ni_replies[0].data == rep.data);
   CHECK(h.raw.empty());
 }
+
+TEST_CASE("NI random queries never crash and every one is answered or counted", "[control][ni]") {
+  ni_harness h;
+  REQUIRE(h.n.sysctl().set("net.inet6.icmp6.errppslimit", "0"));  // no limit
+  umi::rng r{11};
+  const auto counted = [&] {
+    return h.count(stats::icmp6::badlen) + h.count(stats::icmp6::badcode) +
+           h.count(stats::icmp6::ni_discarded) + h.count(stats::icmp6::reflect);
+  };
+  for (int n = 0; n < 2000; ++n) {
+    bytevec subject(static_cast<std::size_t>(r.uniform(0, 40)));
+    for (auto& b : subject) b = static_cast<std::uint8_t>(r.uniform(0, 255));
+    if (n % 4 == 0) subject = subject6(our_ll);
+    if (n % 4 == 1) subject = *wire::encode_dns_name("umigame");
+    const auto before = counted();
+    h.input(frame(our_mac, peer_ll, our_ll, 58, 64,
+                  ni_query(static_cast<std::uint8_t>(r.uniform(0, 3)),
+                           static_cast<std::uint16_t>(r.uniform(0, 6)),
+                           static_cast<std::uint16_t>(r.uniform(0, 0xffff)), subject)));
+    CHECK(counted() == before + 1);
+  }
+  CHECK(h.count(stats::icmp6::reflect) == h.raw.size());
+  CHECK(h.raw.size() > 100);  // a fair share matched the node and was answered
+}

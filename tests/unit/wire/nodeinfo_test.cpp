@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "stack/base/rng.hpp"
 #include "tests/unit/support/fixtures.hpp"
 
 using umi::bytes;
@@ -134,6 +135,25 @@ TEST_CASE("qtypes: raw and compressed bitmaps", "[wire][ni]") {
   CHECK(*c == std::vector<std::uint16_t>{0, 2, 64});
   CHECK_FALSE(wire::decode_qtypes(bytevec{0, 0, 1}, false));
   CHECK_FALSE(wire::decode_qtypes(bytevec{0, 2, 0, 0, 0, 0, 0, 1}, true));  // 2 words, 1 present
+  // Skipping past qtype 65535 is an error, not a wrap-around.
+  CHECK_FALSE(wire::decode_qtypes(bytevec{0, 1, 0xff, 0xff, 0, 0, 0, 1}, true));
+  CHECK_FALSE(wire::decode_qtypes(bytevec(4 * 2049, 0xff), false));
+}
+
+TEST_CASE("ni decoders take arbitrary bytes without reading out of range", "[wire][ni]") {
+  umi::rng r{7};
+  for (int n = 0; n < 5000; ++n) {
+    bytevec d(static_cast<std::size_t>(r.uniform(0, 80)));
+    for (auto& b : d) b = static_cast<std::uint8_t>(r.uniform(0, 255));
+    // Small label lengths now and then, so names parse deep.
+    if (!d.empty() && n % 2 == 0) d[0] = static_cast<std::uint8_t>(d[0] % 8);
+    (void)wire::decode_dns_names(d);
+    (void)wire::dns_name_matches(d, "a.example");
+    (void)wire::decode_addrs(d, n % 3 == 0);
+    (void)wire::decode_qtypes(d, n % 2 == 0);
+    (void)wire::ni_view::parse(d);
+  }
+  SUCCEED();
 }
 
 TEST_CASE("NI group: ff02::2:ff + 24 bits of MD5 of the lower-cased first label", "[wire][ni]") {
