@@ -5,6 +5,8 @@
 #include <set>
 #include <sstream>
 
+#include "stack/wire/nodeinfo.hpp"
+
 namespace umi::control {
 namespace {
 
@@ -87,6 +89,9 @@ result<daemon_config, std::string> parse_daemon_config(const std::string& text,
           return err(where(path, v) + ": file_prefix must be a non-empty name without '/'");
       } else if (key == "hostname") {
         r = str(c.hostname);
+        // Node information replies carry it as a DNS name (RFC 4620 §3).
+        if (r && !wire::encode_dns_name(c.hostname))
+          return err(where(path, v) + ": hostname must be a DNS name (labels of 1..63 octets)");
       } else if (key == "startup") {
         r = str(c.startup);
       } else if (key == "log_level") {

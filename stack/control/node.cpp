@@ -54,6 +54,7 @@ std::set<ip6_addr> interface::groups() const {
   // group of every unicast and anycast address.
   std::set<ip6_addr> g{ip6::all_nodes, ip6::node_local_all_nodes};
   for (const auto& a : addrs) g.insert(a.addr.solicited_node());
+  g.insert(ni_groups.begin(), ni_groups.end());
   return g;
 }
 
@@ -102,6 +103,7 @@ node::node(node_config cfg, node_env env)
   sysctl_.force("kern.hostname", cfg_.hostname);
   sysctl_.force("net.inet6.ip6.forwarding", std::int64_t{cfg_.forwarding});
   sysctl_.on_change = [this](const std::string& name) { apply_sysctl(name); };
+  ni_limit_.set_rate(cfg_.icmp6_errppslimit);
 }
 
 void node::apply_sysctl(const std::string& name) {
@@ -125,6 +127,8 @@ void node::apply_sysctl(const std::string& name) {
   nc_.set_params(cfg_.nd);
   arp_.set_params(cfg_.nd);
   err_limit_.set_rate(cfg_.icmp6_errppslimit);
+  ni_limit_.set_rate(cfg_.icmp6_errppslimit);
+  update_ni_groups();
   log("sysctl " + name + " changed");
   changed();
 }
@@ -139,6 +143,7 @@ unsigned node::add_interface(const std::string& name, unsigned port, const mac_a
   ifp.mtu = mtu;
   ifs_.push_back(std::move(ifp));
   assign_link_local(ifs_.back());
+  update_ni_groups();
   changed();
   return ifs_.back().index;
 }

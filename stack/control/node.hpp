@@ -86,6 +86,7 @@ struct interface {
   std::uint32_t speed_mbps = 10000;
   std::vector<addr_entry> addrs;
   std::vector<addr4_entry> addrs4;
+  std::set<ip6_addr> ni_groups;  // node information groups of our name (RFC 4620 §4)
 
   bool usable() const noexcept { return up && link; }
   const addr_entry* find(const ip6_addr& a) const noexcept;
@@ -126,6 +127,20 @@ struct icmp_error_event {
   std::uint8_t type = 0;
   std::uint8_t code = 0;
   std::uint32_t mtu = 0;
+};
+
+// A Node Information Reply (RFC 4620) that reached the node: for ping6 -w/-a/-t.
+struct ni_event {
+  ip6_addr from;
+  ip6_addr to;
+  unsigned ifindex = 0;
+  std::uint8_t hlim = 0;
+  std::uint8_t code = 0;
+  std::uint16_t qtype = 0;
+  std::uint16_t flags = 0;
+  std::array<std::uint8_t, 8> nonce{};
+  std::size_t len = 0;  // ICMPv6 length
+  std::vector<std::uint8_t> data;
 };
 
 // An ICMP(v6) error or echo reply answering a traceroute probe (a UDP
@@ -178,6 +193,7 @@ struct node_env {
   std::function<void(const echo_event&)> echo_reply;
   std::function<void(const icmp_error_event&)> icmp_error;
   std::function<void(const probe_event&)> probe;
+  std::function<void(const ni_event&)> ni_reply;
   std::function<void(const std::string&)> log;
   // Where memory the workers may still read goes (RCU); nullptr in tests.
   fib::reclaimer* reclaimer = nullptr;
@@ -364,6 +380,13 @@ class node {
   template <class View>
   std::optional<std::pair<View, wire::nd_options>> validate_nd(std::uint8_t hlim, bytes msg);
   void error_input(bytes msg, const ip6_addr& from, std::uint8_t hlim);
+  // Node information (node_ni.cpp).
+  void ni_input(interface& ifp, const wire::ipv6_view& ip, bytes msg);
+  // Node Addresses / IPv4 Addresses reply data for the interface `only`
+  // (all interfaces when null); sets `truncated` when some did not fit.
+  std::vector<std::uint8_t> ni_addresses(const interface* only, std::uint16_t flags, bool v4,
+                                         bool& truncated) const;
+  void update_ni_groups();
   void error_input4(bytes msg, std::uint32_t from, std::uint8_t ttl);
   void send_error(interface& ifp, bytes offending, bool l2_multicast, std::uint8_t type,
                   std::uint8_t code, std::uint32_t param);
@@ -421,6 +444,7 @@ class node {
   std::uint16_t ip4_ident_ = 0;
   control::sysctl_registry sysctl_;
   icmp::rate_limiter err_limit_;
+  icmp::rate_limiter ni_limit_{100};  // node information replies (net.inet6.icmp6.errppslimit)
   node_counters counters_;
 };
 

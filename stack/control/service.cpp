@@ -1,7 +1,9 @@
 #include "stack/control/service.hpp"
 
 #include "stack/ip4/input.hpp"
+#include "stack/wire/icmpv6.hpp"
 #include "stack/wire/ipv4.hpp"
+#include "stack/wire/nodeinfo.hpp"
 
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -11,6 +13,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <random>
 
 namespace umi::control {
 
@@ -65,6 +68,32 @@ template <class T>
 T check(node::node_result<T> r) {
   if (!r) throw op_error{node::errc_name(r.error().code), r.error().message};
   return std::move(r.value());
+}
+
+// Destination, interface, source and hop limit of a ping6_send or ni_send.
+node::send_request ping_target(node::node& n, const json::object& a) {
+  auto dst = parse_scoped(n, arg_str(a, "dst"));
+  if (!dst) throw op_error{"EINVAL", dst.error()};
+  node::send_request r;
+  r.dst = dst->addr;
+  r.ifindex = dst->ifindex;
+  if (const std::string ifname = arg_str(a, "ifname", false); !ifname.empty()) {
+    node::interface* ifp = n.find_interface(ifname);
+    if (ifp == nullptr) throw op_error{"ENXIO", ifname + ": invalid interface name"};
+    if (r.ifindex && r.ifindex != ifp->index)
+      throw op_error{"EINVAL", "zone does not match interface " + ifname};
+    r.ifindex = ifp->index;
+  }
+  if (const std::string src = arg_str(a, "src", false); !src.empty()) {
+    auto sa = parse_scoped(n, src);
+    if (!sa) throw op_error{"EINVAL", "invalid source address: " + src};
+    r.src = sa->addr;
+  }
+  if (auto h = arg_int(a, "hlim")) {
+    if (*h < 0 || *h > 255) throw op_error{"EINVAL", "illegal hoplimit -- " + std::to_string(*h)};
+    r.hop_limit = static_cast<std::uint8_t>(*h);
+  }
+  return r;
 }
 
 std::string media_name(std::uint32_t mbps) {
@@ -402,6 +431,85 @@ void control_service::on_icmp_error(const node::icmp_error_event& ev) {
                {"seq", ev.seq},
                {"mtu", ev.mtu}}}});
   }
+}
+
+void control_service::on_ni_reply(const node::ni_event& ev) {
+  const node::interface* ifp = node_.interface_by_index(ev.ifindex);
+  // ni_send puts the sequence number in nonce bytes 0-1 and the ident in 2-3.
+  const std::uint16_t ident = load_be16(&ev.nonce[2]);
+  for (const auto& s : sessions_) {
+    auto it = s->ping_listeners.find(ident);
+    if (it == s->ping_listeners.end()) continue;
+    s->send({{"id", it->second},
+             {"event", "ni_reply"},
+             {"data",
+              {{"from", ev.from.to_string()},
+               {"ifname", ifp ? ifp->name : ""},
+               {"scopeid", ev.from.is_link_local() ? ev.ifindex : 0u},
+               {"to", ev.to.to_string()},
+               {"seq", load_be16(&ev.nonce[0])},
+               {"hlim", ev.hlim},
+               {"len", ev.len},
+               {"code", ev.code},
+               {"qtype", ev.qtype},
+               {"flags", ev.flags},
+               {"data_hex", to_hex(ev.data)}}}});
+  }
+}
+
+json::value control_service::op_ni_send(const json::object& a) {
+  node::send_request r = ping_target(node_, a);
+  wire::ni_repr q;
+  q.type = wire::icmp6_type::ni_query;
+  const auto qtype = arg_int(a, "qtype").value_or(wire::ni::qtype_noop);
+  const auto flags = arg_int(a, "flags").value_or(0);
+  if (qtype < 0 || qtype > 0xffff || flags < 0 || flags > 0xffff)
+    throw op_error{"EINVAL", "qtype and flags are 16-bit values"};
+  q.qtype = static_cast<std::uint16_t>(qtype);
+  q.flags = static_cast<std::uint16_t>(flags);
+  store_be16(&q.nonce[0], static_cast<std::uint16_t>(arg_int(a, "seq").value_or(0)));
+  store_be16(&q.nonce[2], static_cast<std::uint16_t>(arg_int(a, "ident").value_or(0)));
+  static std::random_device rd;
+  store_be32(&q.nonce[4], rd());
+  // RFC 4620 §4: the subject, by type; an IPv6 subject defaults to the
+  // destination (KAME ping6 -w/-a).
+  const std::string type = arg_str(a, "subject_type", false);
+  const std::string subject = arg_str(a, "subject", false);
+  if (type.empty() || type == "ipv6") {
+    q.code = wire::ni::subj_ipv6;
+    ip6_addr s = r.dst;
+    if (!subject.empty()) {
+      auto p = parse_scoped(node_, subject);
+      if (!p) throw op_error{"EINVAL", "invalid subject address: " + subject};
+      s = p->addr;
+    }
+    q.data.assign(s.b.begin(), s.b.end());
+  } else if (type == "name") {
+    q.code = wire::ni::subj_name;
+    auto n = wire::encode_dns_name(subject);
+    if (!n) throw op_error{"EINVAL", "invalid subject name: " + subject};
+    q.data = std::move(*n);
+  } else if (type == "ipv4") {
+    q.code = wire::ni::subj_ipv4;
+    auto v4 = wire::parse_ip4(subject);
+    if (!v4) throw op_error{"EINVAL", "invalid subject address: " + subject};
+    q.data.resize(4);
+    store_be32(q.data.data(), *v4);
+  } else if (type == "none") {
+    q.code = wire::ni::subj_name;  // RFC 4620 §5: empty subject (NOOP, Supported Qtypes)
+  } else if (type == "draft03") {
+    q.code = wire::ni::subj_ipv6;  // ping6 -W: no subject at all
+  } else {
+    throw op_error{"EINVAL", "subject_type must be ipv6, name, ipv4, none or draft03"};
+  }
+  r.payload = q.emit();
+  const ip6_addr dst = r.dst;
+  auto res = check(node_.send(std::move(r)));
+  const node::interface* ifp = node_.interface_by_index(res.ifindex);
+  return json::object{{"src", res.src.to_string()},
+                      {"dst", dst.to_string()},
+                      {"ifname", ifp ? ifp->name : ""},
+                      {"len", q.emit().size()}};
 }
 
 json::value control_service::op_interfaces(const json::object& args) {
@@ -866,7 +974,7 @@ json::object control_service::handle(session* s, unsigned uid, const json::objec
   static const std::set<std::string> read_only{
       "hello",        "interfaces", "neighbors", "stats",         "ping6_listen",
       "ping6_send",   "routes",     "route_get", "route_monitor", "sysctl_get",
-      "probe_listen", "probe_send", "arp",       "prefixes"};
+      "probe_listen", "probe_send", "arp",       "prefixes",      "ni_send"};
   if (!read_only.count(op) && uid != 0) return error_reply(id, "EPERM", "permission denied");
 
   try {
@@ -1046,29 +1154,9 @@ json::object control_service::handle(session* s, unsigned uid, const json::objec
       if (s) s->ping_listeners[static_cast<std::uint16_t>(*ident)] = id;
       return ok_reply(id, json::object{});
     }
+    if (op == "ni_send") return ok_reply(id, op_ni_send(a));
     if (op == "ping6_send") {
-      auto dst = parse_scoped(node_, arg_str(a, "dst"));
-      if (!dst) throw op_error{"EINVAL", dst.error()};
-      node::send_request r;
-      r.dst = dst->addr;
-      r.ifindex = dst->ifindex;
-      if (const std::string ifname = arg_str(a, "ifname", false); !ifname.empty()) {
-        node::interface* ifp = node_.find_interface(ifname);
-        if (ifp == nullptr) throw op_error{"ENXIO", ifname + ": invalid interface name"};
-        if (r.ifindex && r.ifindex != ifp->index)
-          throw op_error{"EINVAL", "zone does not match interface " + ifname};
-        r.ifindex = ifp->index;
-      }
-      if (const std::string src = arg_str(a, "src", false); !src.empty()) {
-        auto sa = parse_scoped(node_, src);
-        if (!sa) throw op_error{"EINVAL", "invalid source address: " + src};
-        r.src = sa->addr;
-      }
-      if (auto h = arg_int(a, "hlim")) {
-        if (*h < 0 || *h > 255)
-          throw op_error{"EINVAL", "illegal hoplimit -- " + std::to_string(*h)};
-        r.hop_limit = static_cast<std::uint8_t>(*h);
-      }
+      node::send_request r = ping_target(node_, a);
       const auto ident = arg_int(a, "ident").value_or(0);
       const auto seq = arg_int(a, "seq").value_or(0);
       auto data = from_hex(arg_str(a, "payload_hex", false));
@@ -1080,10 +1168,11 @@ json::object control_service::handle(session* s, unsigned uid, const json::objec
       store_be16(&r.payload[4], static_cast<std::uint16_t>(ident));
       store_be16(&r.payload[6], static_cast<std::uint16_t>(seq));
       std::copy(data->begin(), data->end(), r.payload.begin() + 8);
+      const ip6_addr r_dst = r.dst;
       auto res = check(node_.send(std::move(r)));
       const node::interface* ifp = node_.interface_by_index(res.ifindex);
       return ok_reply(id, json::object{{"src", res.src.to_string()},
-                                       {"dst", dst->addr.to_string()},
+                                       {"dst", r_dst.to_string()},
                                        {"ifname", ifp ? ifp->name : ""}});
     }
     if (op == "route_load") return ok_reply(id, op_route_load(a));

@@ -44,6 +44,7 @@ class control_service {
   void on_icmp_error(const node::icmp_error_event& ev);
   void on_route_event(const char* type, const route6& r);
   void on_probe(const node::probe_event& ev);
+  void on_ni_reply(const node::ni_event& ev);
 
   // Handles one request line for a peer with `uid`; used by sessions and tests.
   // Returns the reply object; events go through `emit`.
@@ -58,6 +59,7 @@ class control_service {
   boost::json::value op_route(const std::string& op, const boost::json::object& args);
   boost::json::value op_sysctl(const std::string& op, const boost::json::object& args);
   boost::json::value op_probe_send(session* s, const boost::json::object& args);
+  boost::json::value op_ni_send(const boost::json::object& args);
   boost::json::value op_prefix(const std::string& op, const boost::json::object& args);
   boost::json::value op_route_load(const boost::json::object& args);
   std::string route_dest_text(const ip6_addr& dest) const;

@@ -49,7 +49,10 @@ namespace umi::stats {
   X(nd_invalid, "%llu invalid neighbor discovery messages")                         \
   X(nd_cache_full, "%llu neighbor cache entries refused because the cache is full") \
   X(nd_queue_drop, "%llu packets dropped awaiting address resolution")              \
-  X(dad_duplicated, "%llu addresses found duplicated by DAD")
+  X(dad_duplicated, "%llu addresses found duplicated by DAD")                       \
+  X(ni_refused, "%llu node information queries refused")                            \
+  X(ni_discarded, "%llu node information queries not for this node")                \
+  X(ni_toofreq, "%llu node information replies not sent because of rate limitation")
 
 // IPv4 (FreeBSD netstat inet.c wording).
 // clang-format off

@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "stack/wire/nodeinfo.hpp"
+
 namespace umi::control {
 namespace {
 unexpected<sysctl_error> fail(sysctl_errc c, std::string m) {
@@ -41,7 +43,8 @@ sysctl_registry::sysctl_registry() {
   knob("net.inet6.icmp6.nd6_umaxtries", 3, 1, 100, "MAX_UNICAST_SOLICIT");
   knob("net.inet6.icmp6.nd6_mmaxtries", 3, 1, 100, "MAX_MULTICAST_SOLICIT");
   knob("net.inet6.icmp6.nd6_useloopback", 1, 0, 1, "use loopback for local addresses");
-  knob("net.inet6.icmp6.nodeinfo", 3, 0, 15, "node information responder bits");
+  knob("net.inet6.icmp6.nodeinfo", 3, 0, 15,
+       "node information replies: 1 names, 2 addresses, 8 to global-scope queriers");
   knob("net.inet6.icmp6.errppslimit", 100, 0, 1000000, "ICMPv6 errors per second (0: no limit)");
   knob("net.inet6.icmp6.nd6_maxnudhint", 0, 0, 1000, "upper-layer reachability hints honoured");
   knob("net.inet6.icmp6.nd6_maxqueuelen", 3, 1, 64, "packets held per unresolved neighbour");
@@ -83,6 +86,9 @@ result<std::variant<std::int64_t, std::string>, sysctl_error> sysctl_registry::s
   auto old = e.value;
   if (std::holds_alternative<std::string>(e.value)) {
     if (value.empty() || value.size() > 255) return fail(sysctl_errc::invalid, "Invalid argument");
+    // The node's name goes on the wire in node information replies (RFC 4620 §3).
+    if (name == "kern.hostname" && !wire::encode_dns_name(value))
+      return fail(sysctl_errc::invalid, "Invalid argument");
     e.value = value;
   } else {
     std::int64_t v = 0;

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "stack/base/addr.hpp"
+#include "stack/wire/nodeinfo.hpp"
 
 namespace umi::tools {
 
@@ -66,10 +67,17 @@ result<ping6_cmd, cmd_error> parse_ping6(const std::vector<std::string>& args, u
             if (uid != 0) return unexpected{fatal("Must be superuser to flood ping")};
             return unexpected{fatal("flood ping is not supported yet")};
           case 'N':
+            c.nigroup = true;
+            break;
           case 't':
+            c.ni = ni_mode::qtypes;
+            break;
           case 'w':
+            c.ni = ni_mode::node_name;
+            break;
           case 'W':
-            return unexpected{fatal("node information queries are not supported yet")};
+            c.ni = ni_mode::node_name_draft03;
+            break;
           case 'R':
             return unexpected{fatal("-R is not supported in this configuration")};
           default:
@@ -88,8 +96,39 @@ result<ping6_cmd, cmd_error> parse_ping6(const std::vector<std::string>& args, u
       j = a.size();
       long n = 0;
       switch (ch) {
-        case 'a':
-          return unexpected{fatal("node information queries are not supported yet")};
+        case 'a': {
+          // KAME ping6: each character adds a Node Addresses flag.
+          for (char f : v) {
+            switch (f) {
+              case 'a':
+                c.naflags |= wire::ni::flag_all;
+                break;
+              case 'c':
+              case 'C':
+                c.naflags |= wire::ni::flag_compat;
+                break;
+              case 'l':
+              case 'L':
+                c.naflags |= wire::ni::flag_link;
+                break;
+              case 's':
+              case 'S':
+                c.naflags |= wire::ni::flag_site;
+                break;
+              case 'g':
+              case 'G':
+                c.naflags |= wire::ni::flag_global;
+                break;
+              case 'A':  // experimental, not in the spec (KAME)
+                c.naflags |= wire::ni::flag_anycast;
+                break;
+              default:
+                return unexpected{usage_error()};
+            }
+          }
+          c.ni = ni_mode::node_addrs;
+          break;
+        }
         case 'P':
           return unexpected{fatal("IPsec policies are not supported yet")};
         case 'b':

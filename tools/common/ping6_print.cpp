@@ -132,7 +132,7 @@ std::string format_ping6_summary(const ping6_stats& st, std::string_view host) {
 
 ping6_run_state::ping6_run_state(const ping6_cmd& cmd)
     : cmd_(cmd), received_seq_(std::make_unique<std::bitset<65536>>()) {
-  st_.timing = cmd.datalen >= ping6_timestamp_len;
+  st_.timing = cmd.datalen >= ping6_timestamp_len && cmd.ni == ni_mode::none;
 }
 
 std::uint8_t ping6_run_state::fill_byte(std::size_t offset) const {
@@ -163,6 +163,16 @@ std::uint16_t ping6_run_state::on_sent() {
   return seq;
 }
 
+void ping6_run_state::record_reply(unsigned seq) {
+  last_dup_ = received_seq_->test(seq);
+  if (last_dup_) {
+    ++st_.repeats;
+    --st_.received;
+  } else {
+    received_seq_->set(seq);
+  }
+}
+
 std::string ping6_run_state::on_echo_reply(const boost::json::object& d, std::int64_t now_us) {
   auto seq = static_cast<unsigned>(json_int(d, "seq") & 0xffff);
   auto data = from_hex(json_str(d, "payload_hex"));
@@ -181,13 +191,7 @@ std::string ping6_run_state::on_echo_reply(const boost::json::object& d, std::in
     if (rtt > st_.tmax) st_.tmax = rtt;
     last_rtt_ = rtt;
   }
-  last_dup_ = received_seq_->test(seq);
-  if (last_dup_) {
-    ++st_.repeats;
-    --st_.received;
-  } else {
-    received_seq_->set(seq);
-  }
+  record_reply(seq);
   if (cmd_.quiet) return "";
   std::string wrong;
   for (std::size_t i = ping6_timestamp_len; i < data.size(); ++i) {
@@ -201,6 +205,18 @@ std::string ping6_run_state::on_echo_reply(const boost::json::object& d, std::in
   std::string dst = cmd_.verbose ? json_str(d, "to") : "";
   return format_echo_reply(40 + len, json_str(d, "from"), seq, json_int(d, "hlim"), dst, last_rtt_,
                            last_dup_, wrong);
+}
+
+std::string ping6_run_state::on_ni_reply(const boost::json::object& d) {
+  auto seq = static_cast<unsigned>(json_int(d, "seq") & 0xffff);
+  ++st_.received;
+  last_rtt_.reset();
+  record_reply(seq);
+  if (cmd_.quiet) return "";
+  return format_ni_reply(
+      40 + json_int(d, "len"), json_str(d, "from"), static_cast<unsigned>(json_int(d, "code")),
+      static_cast<unsigned>(json_int(d, "qtype")), static_cast<unsigned>(json_int(d, "flags")),
+      from_hex(json_str(d, "data_hex")), cmd_.verbose);
 }
 
 std::string ping6_run_state::on_icmp6_error(const boost::json::object& d) const {

@@ -46,6 +46,16 @@ std::string format_icmp6_error(long bytes, std::string_view from, unsigned type,
                                std::uint32_t param);
 std::string format_ping6_summary(const ping6_stats& st, std::string_view host);
 
+// Node information replies (ping6 -w/-W/-a/-t; KAME ping6 pr_pack,
+// pr_nodeaddr, pr_suptypes): "%d bytes from %s: " + the decoded data, e.g.
+//   72 bytes from fe80::5254:ff:feda:cb7d: fto.kame.net.
+//   96 bytes from fe80::1: \n  fe80::1(TTL=infty)\n  2001:db8::1(TTL=infty)\n\n
+//   64 bytes from fe80::1: NodeInfo Supported Qtypes 0-4
+std::string format_ni_reply(long bytes, std::string_view from, unsigned code, unsigned qtype,
+                            unsigned flags, const std::vector<std::uint8_t>& data, bool verbose);
+// ICMPv6 length of the query ping6 sends (16, or 32 with an IPv6 subject).
+int ni_query_len(const ping6_cmd& cmd);
+
 // One ping6 run without I/O: builds request payloads, matches echo replies
 // (duplicates, timing, data check) and renders the lines to print. Times are
 // microseconds of a monotonic clock.
@@ -61,6 +71,9 @@ class ping6_run_state {
   std::uint16_t on_sent();
   // echo_reply event data -> the line to print ("" with -q).
   std::string on_echo_reply(const boost::json::object& data, std::int64_t now_us);
+  // ni_reply event data -> the lines to print ("" with -q). Duplicates are
+  // counted as for echo replies but, as in KAME, not marked.
+  std::string on_ni_reply(const boost::json::object& data);
   // icmp6_error event data -> the line to print (only with -v).
   std::string on_icmp6_error(const boost::json::object& data) const;
   // Last reply data as seen by on_echo_reply: RTT (ms) and duplicate flag.
@@ -73,6 +86,8 @@ class ping6_run_state {
 
  private:
   std::uint8_t fill_byte(std::size_t offset) const;
+  // KAME's duplicate table: sets last_dup_ and fixes the counts.
+  void record_reply(unsigned seq);
 
   const ping6_cmd& cmd_;
   ping6_stats st_;

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <deque>
 
+#include "stack/wire/nodeinfo.hpp"
 #include "tools/common/kame_format.hpp"
 #include "tools/common/kame_tools.hpp"
 #include "tools/common/ping6_cmd.hpp"
@@ -18,6 +19,34 @@ namespace {
 
 constexpr std::string_view prog = "ping6";
 constexpr std::int64_t maxwait_us = 10 * 1000000;  // KAME MAXWAIT: nothing received
+
+// ni_send arguments of a node information query (PROTOCOL.md).
+void add_ni_args(const ping6_cmd& cmd, boost::json::object& args) {
+  switch (cmd.ni) {
+    case ni_mode::node_name:
+      args["qtype"] = wire::ni::qtype_node_name;
+      break;
+    case ni_mode::node_name_draft03:
+      args["qtype"] = wire::ni::qtype_node_name;
+      args["subject_type"] = "draft03";
+      return;
+    case ni_mode::node_addrs:
+      args["qtype"] = wire::ni::qtype_node_addrs;
+      args["flags"] = cmd.naflags;
+      break;
+    case ni_mode::qtypes:
+      args["qtype"] = wire::ni::qtype_supported;
+      args["subject_type"] = "none";
+      break;
+    case ni_mode::none:
+      return;
+  }
+  // -N: the query goes to the name's NI group and names the node asked.
+  if (cmd.nigroup) {
+    args["subject_type"] = "name";
+    args["subject"] = cmd.host;
+  }
+}
 
 std::int64_t mono_us() {
   timespec ts{};
@@ -78,8 +107,8 @@ result<boost::json::value, control_error> pinger::send_one() {
   last_send_ = now;
   boost::json::object args{{"dst", dst_.numeric()},
                            {"ident", static_cast<std::int64_t>(::getpid() & 0xffff)},
-                           {"seq", seq},
-                           {"payload_hex", to_hex(data)}};
+                           {"seq", seq}};
+  if (cmd_.ni == ni_mode::none) args["payload_hex"] = to_hex(data);
   auto or_null = [](const std::string& s) {
     return s.empty() ? boost::json::value(nullptr) : boost::json::value(s);
   };
@@ -87,7 +116,9 @@ result<boost::json::value, control_error> pinger::send_one() {
   args["src"] = or_null(cmd_.source);
   args["hlim"] =
       cmd_.hoplimit < 0 ? boost::json::value(nullptr) : boost::json::value(cmd_.hoplimit);
-  return c_.call("ping6_send", std::move(args));
+  if (cmd_.ni == ni_mode::none) return c_.call("ping6_send", std::move(args));
+  add_ni_args(cmd_, args);
+  return c_.call("ni_send", std::move(args));
 }
 
 void pinger::drain_events() {
@@ -104,6 +135,11 @@ void pinger::drain_events() {
       } else {
         emit(line);
       }
+    } else if (e.name == "ni_reply") {
+      std::string line = state_.on_ni_reply(d);
+      emit(json_ ? json_line(boost::json::object{
+                       {"event", e.name}, {"data", e.data}, {"dup", state_.last_dup()}})
+                 : line);
     } else if (e.name == "icmp6_error") {
       emit(json_
                ? (cmd_.verbose ? json_line(boost::json::object{{"event", e.name}, {"data", e.data}})
@@ -156,7 +192,8 @@ int pinger::run() {
   if (json_)
     emit(json_line(*first));
   else
-    emit(format_ping6_header(cmd_.datalen, strip_zone(json_str(fo, "src", "::")),
+    emit(format_ping6_header(cmd_.ni == ni_mode::none ? cmd_.datalen : ni_query_len(cmd_) - 8,
+                             strip_zone(json_str(fo, "src", "::")),
                              strip_zone(json_str(fo, "dst", dst_.addr))));
   auto send_next = [this] {
     if (auto r = send_one(); !r) {
@@ -210,7 +247,15 @@ int run_ping6(std::vector<std::string> args, const tool_env& env) {
     env.out.flush();
   }
   std::string gai;
-  auto dst = resolve_host(cmd->host, gai);
+  std::optional<host_arg> dst;
+  if (cmd->nigroup) {
+    // KAME ping6 -N: the node information group of the name (/96 form).
+    auto g = wire::ni_group_address_kame(cmd->host);
+    if (g) dst = resolve_host(g->to_string(), gai);
+    if (!g) gai = cmd->host + ": invalid name";
+  } else {
+    dst = resolve_host(cmd->host, gai);
+  }
   if (!dst) {
     print_error(prog, env, gai);
     return 1;

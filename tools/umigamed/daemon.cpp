@@ -423,6 +423,9 @@ bool runtime::init_dataplane() {
   env.probe = [this](const node::probe_event& ev) {
     if (svc_) svc_->on_probe(ev);
   };
+  env.ni_reply = [this](const node::ni_event& ev) {
+    if (svc_) svc_->on_ni_reply(ev);
+  };
   env.log = [](const std::string& s) { say(s); };
   env.reclaimer = reclaimer_.get();
   env.route_event = [this](const char* type, const control::route6& r) {

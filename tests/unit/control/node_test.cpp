@@ -14,6 +14,7 @@
 #include "stack/wire/icmpv6.hpp"
 #include "stack/wire/ipv6.hpp"
 #include "stack/wire/ndp.hpp"
+#include "stack/wire/nodeinfo.hpp"
 #include "tests/unit/support/fixtures.hpp"
 
 using namespace std::chrono_literals;
@@ -134,6 +135,7 @@ struct harness {
     e.log = [this](const std::string& s) { logs.push_back(s); };
     e.echo_reply = [this](const umi::node::echo_event& ev) { echo_replies.push_back(ev); };
     e.icmp_error = [this](const umi::node::icmp_error_event& ev) { icmp_errors.push_back(ev); };
+    e.ni_reply = [this](const umi::node::ni_event& ev) { ni_replies.push_back(ev); };
     return e;
   }
 
@@ -181,6 +183,7 @@ struct harness {
   std::vector<std::string> logs;
   std::vector<umi::node::echo_event> echo_replies;
   std::vector<umi::node::icmp_error_event> icmp_errors;
+  std::vector<umi::node::ni_event> ni_replies;
   umi::node::node n;
   unsigned ifindex = 0;
 };
@@ -874,4 +877,298 @@ TEST_CASE("non-final IPv4 fragments must carry a multiple of 8 bytes", "[control
   harness4 h;
   h.input(frag4(11, 0, true, bytevec(1001, 1)));
   CHECK(h.count(stats::ip::fragdropped) == 1);
+}
+
+// ---- node information (RFC 4620) ---------------------------------------------------
+
+namespace {
+
+bytevec ni_query(std::uint8_t code, std::uint16_t qtype, std::uint16_t flags, bytevec subject) {
+  wire::ni_repr q;
+  q.type = wire::icmp6_type::ni_query;
+  q.code = code;
+  q.qtype = qtype;
+  q.flags = flags;
+  q.nonce = {0, 7, 0x12, 0x34, 1, 2, 3, 4};
+  q.data = std::move(subject);
+  return q.emit();
+}
+bytevec subject6(const ip6_addr& a) {
+  return bytevec(a.b.begin(), a.b.end());
+}
+
+// A node whose addresses skip DAD, with the peer's link-layer address known.
+struct ni_harness : harness {
+  static umi::node::node_config cfg() {
+    umi::node::node_config c;
+    c.dad_count = 0;
+    return c;
+  }
+  ni_harness() : harness(cfg()) {
+    REQUIRE(n.set_neighbor(ifindex, peer_ll, peer_mac, false));
+    REQUIRE(n.set_neighbor(ifindex, peer_global, peer_mac, false));
+    REQUIRE(n.add_address("vtnet0", our_global, {}));
+    raw.clear();
+  }
+  // The one reply sent, checked for what every reply shares.
+  wire::ni_view reply() {
+    REQUIRE(raw.size() == 1);
+    last = sent(0);
+    CHECK(last.checksum_ok);
+    auto v = wire::ni_view::parse(last.l4);
+    REQUIRE(v);
+    CHECK(v->type() == wire::icmp6_type::ni_reply);
+    CHECK(v->nonce() == std::array<std::uint8_t, 8>{0, 7, 0x12, 0x34, 1, 2, 3, 4});
+    return *v;
+  }
+  const ip6_addr our_global = ip6_of("2001:db8:1::1");
+  const ip6_addr peer_global = ip6_of("2001:db8:1::2");
+  sent_frame last;
+};
+
+}  // namespace
+
+TEST_CASE("NI node name query is answered with TTL 0 and the DNS-wire name", "[control][ni]") {
+  ni_harness h;
+  h.input(frame(our_mac, peer_ll, our_ll, 58, 64,
+                ni_query(wire::ni::subj_ipv6, wire::ni::qtype_node_name, 0, subject6(our_ll))));
+  auto r = h.reply();
+  CHECK(h.last.src == our_ll);
+  CHECK(h.last.dst == peer_ll);
+  CHECK(r.code() == wire::ni::success);
+  CHECK(r.qtype() == wire::ni::qtype_node_name);
+  CHECK(bytevec(r.data().begin(), r.data().end()) ==
+        bytevec{0, 0, 0, 0, 7, 'u', 'm', 'i', 'g', 'a', 'm', 'e', 0, 0});
+  CHECK(h.count(stats::icmp6::reflect) == 1);
+}
+
+TEST_CASE("NI query to all-nodes with the group as subject is answered (ping6 -w ff02::1)",
+          "[control][ni]") {
+  ni_harness h;
+  h.input(frame(
+      all_nodes_mac, peer_ll, umi::ip6::all_nodes, 58, 64,
+      ni_query(wire::ni::subj_ipv6, wire::ni::qtype_node_name, 0, subject6(umi::ip6::all_nodes))));
+  h.reply();
+  CHECK(h.last.src == our_ll);  // a unicast source of the arrival link
+}
+
+TEST_CASE("NI unknown qtype gets code 2 and no data", "[control][ni]") {
+  ni_harness h;
+  h.input(frame(our_mac, peer_ll, our_ll, 58, 64,
+                ni_query(wire::ni::subj_ipv6, 99, 0, subject6(our_ll))));
+  auto r = h.reply();
+  CHECK(r.code() == wire::ni::unknown_qtype);
+  CHECK(r.qtype() == 99);
+  CHECK(r.data().empty());
+}
+
+TEST_CASE("NI supported qtypes and NOOP take an empty subject", "[control][ni]") {
+  ni_harness h;
+  h.input(frame(our_mac, peer_ll, our_ll, 58, 64,
+                ni_query(wire::ni::subj_name, wire::ni::qtype_supported, 0, {})));
+  auto r = h.reply();
+  auto q = wire::decode_qtypes(r.data(), false);
+  REQUIRE(q);
+  CHECK(*q == std::vector<std::uint16_t>{0, 1, 2, 3, 4});
+  h.raw.clear();
+  h.input(frame(our_mac, peer_ll, our_ll, 58, 64,
+                ni_query(wire::ni::subj_name, wire::ni::qtype_noop, 0, {})));
+  CHECK(h.reply().data().empty());
+}
+
+TEST_CASE("NI queries with bad lengths are counted and dropped", "[control][ni]") {
+  ni_harness h;
+  bytevec shortq = ni_query(wire::ni::subj_ipv6, wire::ni::qtype_node_name, 0, {});
+  shortq.resize(12);
+  h.input(frame(our_mac, peer_ll, our_ll, 58, 64, shortq));
+  // An IPv6 subject of 15 bytes, an IPv4 subject of 3, a name running off.
+  h.input(frame(our_mac, peer_ll, our_ll, 58, 64,
+                ni_query(wire::ni::subj_ipv6, wire::ni::qtype_node_name, 0, bytevec(15, 0))));
+  h.input(frame(our_mac, peer_ll, our_ll, 58, 64,
+                ni_query(wire::ni::subj_ipv4, wire::ni::qtype_node_name, 0, bytevec(3, 0))));
+  h.input(frame(our_mac, peer_ll, our_ll, 58, 64,
+                ni_query(wire::ni::subj_name, wire::ni::qtype_node_name, 0, {9, 'a', 'b'})));
+  CHECK(h.raw.empty());
+  CHECK(h.count(stats::icmp6::badlen) == 4);
+  h.input(frame(our_mac, peer_ll, our_ll, 58, 64,
+                ni_query(7, wire::ni::qtype_node_name, 0, subject6(our_ll))));
+  CHECK(h.raw.empty());
+  CHECK(h.count(stats::icmp6::badcode) == 1);
+}
+
+TEST_CASE("NI queries about another node are not answered", "[control][ni]") {
+  ni_harness h;
+  h.input(frame(our_mac, peer_ll, our_ll, 58, 64,
+                ni_query(wire::ni::subj_ipv6, wire::ni::qtype_node_name, 0, subject6(peer_ll))));
+  h.input(frame(our_mac, peer_ll, our_ll, 58, 64,
+                ni_query(wire::ni::subj_name, wire::ni::qtype_node_name, 0,
+                         *wire::encode_dns_name("other"))));
+  // A link-local multicast group we did not join.
+  h.input(frame(mac_of("33:33:00:00:00:99"), peer_ll, ip6_of("ff02::99"), 58, 64,
+                ni_query(wire::ni::subj_name, wire::ni::qtype_noop, 0, {})));
+  CHECK(h.raw.empty());
+  CHECK(h.count(stats::icmp6::ni_discarded) == 3);
+}
+
+TEST_CASE("NI queries from global sources are refused unless nodeinfo allows them",
+          "[control][ni]") {
+  ni_harness h;
+  const auto q = [&] {
+    h.input(
+        frame(our_mac, h.peer_global, h.our_global, 58, 64,
+              ni_query(wire::ni::subj_ipv6, wire::ni::qtype_node_name, 0, subject6(h.our_global))));
+  };
+  q();
+  auto r = h.reply();
+  CHECK(r.code() == wire::ni::refused);
+  CHECK(r.data().empty());
+  CHECK(h.count(stats::icmp6::ni_refused) == 1);
+  h.raw.clear();
+  REQUIRE(h.n.sysctl().set("net.inet6.icmp6.nodeinfo", "11"));
+  q();
+  CHECK(h.reply().code() == wire::ni::success);
+  CHECK(h.last.src == h.our_global);
+}
+
+TEST_CASE("NI nodeinfo bits refuse names and addresses separately", "[control][ni]") {
+  ni_harness h;
+  REQUIRE(h.n.sysctl().set("net.inet6.icmp6.nodeinfo", "2"));
+  h.input(frame(our_mac, peer_ll, our_ll, 58, 64,
+                ni_query(wire::ni::subj_ipv6, wire::ni::qtype_node_name, 0, subject6(our_ll))));
+  CHECK(h.reply().code() == wire::ni::refused);
+  h.raw.clear();
+  h.input(frame(our_mac, peer_ll, our_ll, 58, 64,
+                ni_query(wire::ni::subj_ipv6, wire::ni::qtype_node_addrs, wire::ni::flag_link,
+                         subject6(our_ll))));
+  CHECK(h.reply().code() == wire::ni::success);
+  h.raw.clear();
+  REQUIRE(h.n.sysctl().set("net.inet6.icmp6.nodeinfo", "1"));
+  h.input(frame(our_mac, peer_ll, our_ll, 58, 64,
+                ni_query(wire::ni::subj_ipv6, wire::ni::qtype_node_addrs, wire::ni::flag_link,
+                         subject6(our_ll))));
+  CHECK(h.reply().code() == wire::ni::refused);
+}
+
+TEST_CASE("NI node addresses follow the scope flags", "[control][ni]") {
+  ni_harness h;
+  auto addrs = [&](std::uint16_t flags) {
+    h.raw.clear();
+    h.input(
+        frame(our_mac, peer_ll, our_ll, 58, 64,
+              ni_query(wire::ni::subj_ipv6, wire::ni::qtype_node_addrs, flags, subject6(our_ll))));
+    auto r = h.reply();
+    CHECK(r.flags() == flags);
+    auto v = wire::decode_addrs(r.data(), false);
+    REQUIRE(v);
+    std::vector<ip6_addr> out;
+    for (const auto& e : *v) {
+      CHECK(e.ttl == wire::ni::ttl_infinite);
+      out.push_back(e.addr);
+    }
+    return out;
+  };
+  CHECK(addrs(wire::ni::flag_link) == std::vector<ip6_addr>{our_ll});
+  CHECK(addrs(wire::ni::flag_global) == std::vector<ip6_addr>{h.our_global});
+  CHECK(addrs(wire::ni::flag_link | wire::ni::flag_global) ==
+        std::vector<ip6_addr>{our_ll, h.our_global});
+  CHECK(addrs(0).empty());  // KAME: no scope asked, none returned
+}
+
+TEST_CASE("NI IPv4 addresses query lists the interface's IPv4 addresses", "[control][ni]") {
+  ni_harness h;
+  REQUIRE(h.n.add_address4("vtnet0", 0xc0000201, 24, true));  // 192.0.2.1
+  h.raw.clear();
+  h.input(frame(our_mac, peer_ll, our_ll, 58, 64,
+                ni_query(wire::ni::subj_ipv4, wire::ni::qtype_ipv4_addrs, 0, {192, 0, 2, 1})));
+  // The gratuitous ARP went out with the address; the reply is the last frame.
+  REQUIRE_FALSE(h.raw.empty());
+  auto f = decode(h.raw.back().first, h.raw.back().second);
+  auto r = wire::ni_view::parse(f.l4);
+  REQUIRE(r);
+  auto v = wire::decode_addrs(r->data(), true);
+  REQUIRE(v);
+  REQUIRE(v->size() == 1);
+  CHECK((*v)[0].addr == ip6_of("::ffff:192.0.2.1"));
+}
+
+TEST_CASE("NI group follows the hostname, and a name subject must match it", "[control][ni]") {
+  ni_harness h;
+  const ip6_addr old_group = *wire::ni_group_address("umigame");
+  CHECK(h.ifp().groups().count(old_group) == 1);
+  CHECK(h.ifp().groups().count(*wire::ni_group_address_kame("umigame")) == 1);
+  REQUIRE(h.n.sysctl().set("kern.hostname", "Banana.example"));
+  const ip6_addr group = *wire::ni_group_address("banana");
+  CHECK(h.ifp().groups().count(old_group) == 0);
+  CHECK(h.ifp().groups().count(group) == 1);
+  h.raw.clear();
+  h.input(frame(group.multicast_mac(), peer_ll, group, 58, 64,
+                ni_query(wire::ni::subj_name, wire::ni::qtype_node_name, 0,
+                         *wire::encode_dns_name("banana"))));
+  auto r = h.reply();
+  auto names = wire::decode_dns_names(r.data().subspan(4));
+  REQUIRE(names);
+  CHECK(*names == std::vector<std::string>{"Banana.example."});
+  h.raw.clear();
+  h.input(frame(old_group.multicast_mac(), peer_ll, old_group, 58, 64,
+                ni_query(wire::ni::subj_name, wire::ni::qtype_node_name, 0,
+                         *wire::encode_dns_name("umigame"))));
+  CHECK(h.raw.empty());
+  CHECK_FALSE(h.n.sysctl().set("kern.hostname", "bad..name"));
+}
+
+TEST_CASE("NI replies are rate limited with the ICMPv6 error rate", "[control][ni]") {
+  ni_harness h;
+  REQUIRE(h.n.sysctl().set("net.inet6.icmp6.errppslimit", "2"));
+  const auto noop = [&] {
+    h.input(frame(our_mac, peer_ll, our_ll, 58, 64,
+                  ni_query(wire::ni::subj_name, wire::ni::qtype_noop, 0, {})));
+  };
+  noop();  // starts the bucket's clock
+  h.raw.clear();
+  for (int i = 0; i < 5; ++i) noop();
+  CHECK(h.raw.size() == 2);  // a bucket of 2 per second
+  CHECK(h.count(stats::icmp6::ni_toofreq) == 3);
+  h.clock.advance(500ms);
+  noop();
+  CHECK(h.raw.size() == 3);
+}
+
+TEST_CASE("NI replies reach the ni_reply listener", "[control][ni]") {
+  ni_harness h;
+  wire::ni_repr rep;
+  rep.type = wire::icmp6_type::ni_reply;
+  rep.qtype = wire::ni::qtype_node_name;
+  rep.nonce = {0, 3, 0xab, 0xcd, 0, 0, 0, 0};
+  rep.data = {0, 0, 0, 0, 3, 'p', 'e', 'e', 0, 0};
+  h.input(frame(our_mac, peer_ll, our_ll, 58, 64, rep.emit()));
+  REQUIRE(h.ni_replies.size() == 1);
+  CHECK(h.ni_replies[0].from == peer_ll);
+  CHECK(h.ni_replies[0].qtype == 2);
+  CHECK(h.ni_replies[0].len == 26);
+  CHECK(h.ni_replies[0].data == rep.data);
+  CHECK(h.raw.empty());
+}
+
+TEST_CASE("NI random queries never crash and every one is answered or counted", "[control][ni]") {
+  ni_harness h;
+  REQUIRE(h.n.sysctl().set("net.inet6.icmp6.errppslimit", "0"));  // no limit
+  umi::rng r{11};
+  const auto counted = [&] {
+    return h.count(stats::icmp6::badlen) + h.count(stats::icmp6::badcode) +
+           h.count(stats::icmp6::ni_discarded) + h.count(stats::icmp6::reflect);
+  };
+  for (int n = 0; n < 2000; ++n) {
+    bytevec subject(static_cast<std::size_t>(r.uniform(0, 40)));
+    for (auto& b : subject) b = static_cast<std::uint8_t>(r.uniform(0, 255));
+    if (n % 4 == 0) subject = subject6(our_ll);
+    if (n % 4 == 1) subject = *wire::encode_dns_name("umigame");
+    const auto before = counted();
+    h.input(frame(our_mac, peer_ll, our_ll, 58, 64,
+                  ni_query(static_cast<std::uint8_t>(r.uniform(0, 3)),
+                           static_cast<std::uint16_t>(r.uniform(0, 6)),
+                           static_cast<std::uint16_t>(r.uniform(0, 0xffff)), subject)));
+    CHECK(counted() == before + 1);
+  }
+  CHECK(h.count(stats::icmp6::reflect) == h.raw.size());
+  CHECK(h.raw.size() > 100);  // a fair share matched the node and was answered
 }

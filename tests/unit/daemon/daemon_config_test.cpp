@@ -43,6 +43,9 @@ TEST_CASE("bad values name the file, line and key", "[config]") {
       "[daemon]\nhugepages = \"maybe\"\n[[port]]\nname=\"a\"\nvdev=\"n\"\n", "x.toml");
   REQUIRE_FALSE(h);
   CHECK(h.error() == "x.toml:2: hugepages must be \"auto\", \"on\" or \"off\"");
+  auto n = parse_daemon_config("[daemon]\nhostname = \"a..b\"\n", "x.toml");
+  REQUIRE_FALSE(n);
+  CHECK(n.error() == "x.toml:2: hostname must be a DNS name (labels of 1..63 octets)");
 
   auto k = parse_daemon_config("[daemon]\nsockett = \"/x\"\n", "x.toml");
   REQUIRE_FALSE(k);

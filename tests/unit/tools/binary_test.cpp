@@ -145,7 +145,13 @@ TEST_CASE("every symlink and `umigame-kame TOOL` dispatch", "[tools][binary]") {
   CHECK(none.status == 1);
   CHECK(none.err ==
         "usage: umigame-kame ifconfig|ndp|ping6|netstat|route|prefix|sysctl|arp|traceroute6|"
-        "traceroute [arguments...]\n");
+        "traceroute|hostname [arguments...]\n");
+  auto h = run_binary("hostname", {"-x"}, dead);
+  CHECK(h.status == 1);
+  CHECK(h.err == "hostname: illegal option -- x\nusage: hostname [-s] [name-of-host]\n");
+  auto hn = run_binary("hostname", {}, dead);
+  CHECK(hn.status == 1);
+  CHECK(hn.err.rfind("hostname: cannot connect to umigamed at ", 0) == 0);
 }
 
 TEST_CASE("ping6 prints its statistics on SIGINT and exits 0 after replies", "[tools][binary]") {

@@ -73,7 +73,10 @@ const char* const icmp6_text =
     "\t0 invalid neighbor discovery messages\n"
     "\t0 neighbor cache entries refused because the cache is full\n"
     "\t0 packets dropped awaiting address resolution\n"
-    "\t0 addresses found duplicated by DAD\n";
+    "\t0 addresses found duplicated by DAD\n"
+    "\t0 node information queries refused\n"
+    "\t0 node information queries not for this node\n"
+    "\t0 node information replies not sent because of rate limitation\n";
 
 const char* const drops_text =
     "drops by reason:\n"
