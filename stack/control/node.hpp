@@ -20,6 +20,7 @@
 #include "stack/base/result.hpp"
 #include "stack/base/rng.hpp"
 #include "stack/control/routes.hpp"
+#include "stack/control/rtadv.hpp"
 #include "stack/control/stats.hpp"
 #include "stack/control/sysctl.hpp"
 #include "stack/icmp/error_rules.hpp"
@@ -85,6 +86,7 @@ struct interface {
   std::uint32_t speed_mbps = 10000;
   std::vector<addr_entry> addrs;
   std::vector<addr4_entry> addrs4;
+  bool all_routers = false;  // joined ff02::2: rtadvd advertises here
 
   bool usable() const noexcept { return up && link; }
   const addr_entry* find(const ip6_addr& a) const noexcept;
@@ -315,6 +317,12 @@ class node {
   // Timers (DAD, NUD). Call every few tens of milliseconds.
   void tick();
 
+  // Router advertisement (rtadvd, node_rtadv.cpp). Refuses on a host
+  // unless the router lifetime is 0, as KAME rtadvd did.
+  std::optional<std::string> rtadv_start(rtadv_config cfg, bool static_prefixes);
+  router_advertiser& rtadv() { return rtadv_; }
+  const router_advertiser& rtadv() const { return rtadv_; }
+
   const node_counters& counters() const { return counters_; }
   const node_config& config() const { return cfg_; }
   node_config& mutable_config() { return cfg_; }
@@ -360,6 +368,9 @@ class node {
                 bytes msg);
   template <class View>
   std::optional<std::pair<View, wire::nd_options>> validate_nd(std::uint8_t hlim, bytes msg);
+  void rs_input(interface& ifp, const ip6_addr& src, std::uint8_t hlim, bytes msg);
+  void rtadv_ra_input(interface& ifp, const ip6_addr& src, std::uint8_t hlim, bytes msg);
+  rtadv_env rtadv_environment();
   void error_input(bytes msg, const ip6_addr& from, std::uint8_t hlim);
   void error_input4(bytes msg, std::uint32_t from, std::uint8_t ttl);
   void send_error(interface& ifp, bytes offending, bool l2_multicast, std::uint8_t type,
@@ -411,6 +422,7 @@ class node {
   control::sysctl_registry sysctl_;
   icmp::rate_limiter err_limit_;
   node_counters counters_;
+  router_advertiser rtadv_{rtadv_environment()};
 };
 
 }  // namespace umi::node

@@ -49,7 +49,9 @@ namespace umi::stats {
   X(nd_invalid, "%llu invalid neighbor discovery messages")                         \
   X(nd_cache_full, "%llu neighbor cache entries refused because the cache is full") \
   X(nd_queue_drop, "%llu packets dropped awaiting address resolution")              \
-  X(dad_duplicated, "%llu addresses found duplicated by DAD")
+  X(dad_duplicated, "%llu addresses found duplicated by DAD")                       \
+  X(badrs, "%llu bad router solicitation messages")                                 \
+  X(ra_inconsistent, "%llu router advertisements inconsistent with ours")
 
 // IPv4 (FreeBSD netstat inet.c wording).
 // clang-format off

@@ -73,7 +73,9 @@ const char* const icmp6_text =
     "\t0 invalid neighbor discovery messages\n"
     "\t0 neighbor cache entries refused because the cache is full\n"
     "\t0 packets dropped awaiting address resolution\n"
-    "\t0 addresses found duplicated by DAD\n";
+    "\t0 addresses found duplicated by DAD\n"
+    "\t0 bad router solicitation messages\n"
+    "\t0 router advertisements inconsistent with ours\n";
 
 const char* const drops_text =
     "drops by reason:\n"
