@@ -33,6 +33,7 @@ rtadv_env node::rtadv_environment() {
       changed();
     }
   };
+  e.is_router = [this] { return cfg_.forwarding; };
   e.log = [this](const std::string& m) { log("rtadvd: " + m); };
   return e;
 }

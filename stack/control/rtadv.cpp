@@ -152,17 +152,49 @@ wire::ra_repr router_advertiser::make_ra(const iface_state& s) const {
   const rtadv_config& c = s.cfg;
   ra.cur_hop_limit = static_cast<std::uint8_t>(c.chlim);
   ra.flags = static_cast<std::uint8_t>(c.raflags);
-  ra.router_lifetime = s.final_left != 0 ? 0 : static_cast<std::uint16_t>(c.rltime);
+  const bool router = !env_.is_router || env_.is_router();
+  ra.router_lifetime = s.final_left != 0 || !router ? 0 : static_cast<std::uint16_t>(c.rltime);
   ra.reachable_time = c.rtime;
   ra.retrans_timer = c.retrans;
   const interface* ifp = env_.iface ? env_.iface(s.ifindex) : nullptr;
   if (!c.nolladdr && ifp != nullptr) ra.src_lladdr = ifp->mac;
   if (c.mtu != 0) ra.mtu = c.mtu;
-  ra.prefixes = c.prefixes ? *c.prefixes : interface_prefixes(s.ifindex);
+  if (c.prefixes) {
+    ra.prefixes = *c.prefixes;
+  } else {
+    ra.prefixes = interface_prefixes(s.ifindex);
+    for (const auto& [p, until] : s.withdrawn) ra.prefixes.push_back(p);
+  }
   return ra;
 }
 
+// Without configured prefixes rtadvd follows the interface: a prefix that
+// went away is still advertised, with zero lifetimes, for two hours, so
+// hosts deprecate the addresses they made from it.
+void router_advertiser::follow_prefixes(iface_state& s) {
+  if (s.cfg.prefixes) return;
+  const auto current = interface_prefixes(s.ifindex);
+  const time_point t = now();
+  auto in = [](const std::vector<wire::ra_prefix>& v, const wire::ra_prefix& p) {
+    return std::any_of(v.begin(), v.end(), [&](const wire::ra_prefix& q) {
+      return q.plen == p.plen && q.prefix == p.prefix;
+    });
+  };
+  std::erase_if(s.withdrawn, [&](const auto& w) { return w.second <= t || in(current, w.first); });
+  for (const auto& old : s.followed) {
+    if (in(current, old)) continue;
+    wire::ra_prefix gone = old;
+    gone.vltime = 0;
+    gone.pltime = 0;
+    s.withdrawn.emplace_back(gone, t + rtadv_const::withdrawn_prefix_hold);
+    log(format("<update_prefix> prefix %s/%u deleted on %s; advertised with zero lifetimes",
+               old.prefix.to_string().c_str(), unsigned{old.plen}, s.cfg.ifname.c_str()));
+  }
+  s.followed = current;
+}
+
 void router_advertiser::send_ra(iface_state& s) {
+  follow_prefixes(s);
   ++s.counters.ra_out;
   ++totals_.ra_out;
   s.last_multicast = now();

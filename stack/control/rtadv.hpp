@@ -36,6 +36,7 @@ inline constexpr unsigned max_router_lifetime = 9000;
 inline constexpr unsigned max_reachable_time = 3600000;  // ms
 inline constexpr unsigned min_link_mtu = 1280;
 inline constexpr std::uint32_t def_vltime = 2592000, def_pltime = 604800;
+inline constexpr auto withdrawn_prefix_hold = std::chrono::hours(2);
 }  // namespace rtadv_const
 
 // One interface's advertising parameters: rtadvd.conf's capabilities with
@@ -79,6 +80,9 @@ struct rtadv_env {
   std::function<void(unsigned ifindex, std::vector<std::uint8_t> ra)> send;
   // Join (true) or leave the all-routers group ff02::2 on the interface.
   std::function<void(unsigned ifindex, bool join)> membership;
+  // net.inet6.ip6.forwarding: a node that stopped forwarding advertises
+  // router lifetime 0 (RFC 4861 §6.2.5).
+  std::function<bool()> is_router;
   std::function<void(const std::string&)> log;
 };
 
@@ -95,6 +99,11 @@ class router_advertiser {
     std::optional<time_point> last_multicast;
     std::optional<time_point> rs_reply_at;
     unsigned final_left = 0;  // > 0: stopping, final RAs still to send
+    // Following the interface (no configured prefixes, no -s): what the last
+    // RA carried, and prefixes since removed, advertised with zero lifetimes
+    // until the time given (two hours, as KAME rtadvd).
+    std::vector<wire::ra_prefix> followed;
+    std::vector<std::pair<wire::ra_prefix, time_point>> withdrawn;
     rtadv_counters counters;
   };
 
@@ -130,6 +139,7 @@ class router_advertiser {
  private:
   std::vector<wire::ra_prefix> interface_prefixes(unsigned ifindex) const;
   void send_ra(iface_state& s);
+  void follow_prefixes(iface_state& s);
   void log(const std::string& m) const {
     if (env_.log) env_.log(m);
     if (on_log) on_log(m);

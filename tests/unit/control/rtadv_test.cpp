@@ -408,3 +408,43 @@ TEST_CASE("other routers' RAs are checked for consistency (§6.2.7)", "[rtadv]")
     CHECK(h.n.rtadv().totals().ra_in == 0);
   }
 }
+
+TEST_CASE("a prefix removed from the interface is advertised with zero lifetimes for 2 h",
+          "[rtadv]") {
+  harness h;
+  REQUIRE(h.n.add_address("de0", ip6_of("2001:db8:9::1"), {64, true, false}));
+  REQUIRE_FALSE(h.n.rtadv_start(h.cfg(4, 3), false));
+  h.run_for(5s);
+  REQUIRE_FALSE(h.ras.empty());
+  CHECK(h.ras.back().ra.prefixes.size() == 2);
+  REQUIRE(h.n.delete_address("de0", ip6_of("2001:db8:9::1")));
+  h.ras.clear();
+  h.run_for(5s);
+  REQUIRE_FALSE(h.ras.empty());
+  const auto& ps = h.ras.back().ra.prefixes;
+  REQUIRE(ps.size() == 2);
+  CHECK(ps[0].prefix == ip6_of("2001:db8:1::"));
+  CHECK(ps[0].vltime == 2592000);
+  CHECK(ps[1].prefix == ip6_of("2001:db8:9::"));
+  CHECK(ps[1].vltime == 0);
+  CHECK(ps[1].pltime == 0);
+  CHECK(h.logged("<update_prefix> prefix 2001:db8:9::/64 deleted on de0"));
+  for (int i = 0; i < 2 * 3600 / 60; ++i) h.run_for(60s);  // two hours
+  h.ras.clear();
+  h.run_for(5s);
+  REQUIRE_FALSE(h.ras.empty());
+  CHECK(h.ras.back().ra.prefixes.size() == 1);
+}
+
+TEST_CASE("a node that stops forwarding advertises router lifetime 0", "[rtadv]") {
+  harness h;
+  REQUIRE_FALSE(h.n.rtadv_start(h.cfg(4, 3), false));
+  h.run_for(5s);
+  REQUIRE_FALSE(h.ras.empty());
+  CHECK(h.ras.back().ra.router_lifetime == 1800);
+  REQUIRE(h.n.sysctl().set("net.inet6.ip6.forwarding", "0"));
+  h.ras.clear();
+  h.run_for(5s);
+  REQUIRE_FALSE(h.ras.empty());
+  CHECK(h.ras.back().ra.router_lifetime == 0);
+}
