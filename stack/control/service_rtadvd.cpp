@@ -1,6 +1,7 @@
 // Control requests of rtadvd (PROTOCOL.md "Router advertisement"): start and
 // stop advertising on interfaces, report what is advertised, and stream the
 // advertiser's log lines to the rtadvd that asked.
+#include <algorithm>
 #include <limits>
 
 #include "stack/control/service.hpp"
@@ -71,7 +72,7 @@ node::rtadv_config parse_config(const json::object& o) {
   return c;
 }
 
-json::object render_config(const node::node& n, const node::router_advertiser::iface_state& s) {
+json::object render_config(node::node& n, const node::router_advertiser::iface_state& s) {
   const auto ra = n.rtadv().make_ra(s);
   json::array prefixes;
   for (const auto& p : ra.prefixes)
@@ -79,9 +80,23 @@ json::object render_config(const node::node& n, const node::router_advertiser::i
                                     {"prefixlen", p.plen},
                                     {"pinfoflags", p.flags},
                                     {"vltime", p.vltime},
-                                    {"pltime", p.pltime}});
+                                    {"pltime", p.pltime},
+                                    {"origin", s.cfg.prefixes ? "CONFIG" : "KERNEL"}});
   const auto& c = s.counters;
+  const auto ms = [](umi::duration d) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
+  };
+  const node::interface* ifp = n.interface_by_index(s.ifindex);
+  const umi::time_point now = n.now();
   return {{"name", s.cfg.ifname},
+          {"up", ifp != nullptr && ifp->usable()},
+          {"lladdr", ifp != nullptr ? ifp->mac.to_string() : ""},
+          {"link_mtu", ifp != nullptr ? ifp->mtu : 0u},
+          {"last_ra_ago_ms",
+           s.last_multicast ? json::value(ms(now - *s.last_multicast)) : json::value(nullptr)},
+          {"next_ra_in_ms", ms(std::min(s.next_ra, s.rs_reply_at.value_or(s.next_ra)) - now)},
+          {"waits", s.rs_reply_at ? 1 : 0},
+          {"initcount", s.initial_sent},
           {"maxinterval", s.cfg.maxinterval},
           {"mininterval", s.cfg.mininterval},
           {"chlim", s.cfg.chlim},

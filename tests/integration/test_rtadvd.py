@@ -63,9 +63,10 @@ def write_conf(lab: umitest.Lab, text: str) -> Path:
 
 def start_rtadvd(lab: umitest.Lab, r: umitest.Router, conf: Path, *ifnames: str) -> umitest.Background:
     """rtadvd -f in the router's namespace; waits until umigamed advertises on every
-    interface named."""
+    interface named. Its SIGUSR1 dump goes to <workdir>/rtadvd.dump."""
     bg = lab.spawn([str(rtadvd_path()), "-f", "-c", str(conf), *ifnames], netns=r.ns, name="rtadvd",
-                   env={"UMIGAME_SOCKET": str(r.socket)})
+                   env={"UMIGAME_SOCKET": str(r.socket),
+                        "UMIGAME_RTADVD_DUMPFILE": str(lab.workdir / "rtadvd.dump")})
 
     def advertising():
         if bg.proc.poll() is not None:
@@ -185,6 +186,17 @@ def test_rs_is_answered_at_once_and_sigterm_sends_lifetime_zero(lab, umigamed_bi
     assert r.request("rtadvd_status")["interfaces"][0]["rs_in"] >= 1
     # The kernel heard the same (multicast) RA: h1 has its router.
     wait_until(lambda: default_routes(h1), 10, "h1's default route")
+
+    # SIGUSR1: the state as KAME's rtadvd.dump shows it; rtadvd carries on.
+    dump = lab.workdir / "rtadvd.dump"
+    bg.proc.send_signal(signal.SIGUSR1)
+    text = wait_until(lambda: dump.exists() and dump.read_text(), 10, "the rtadvd dump")
+    assert text.startswith("de0:\n  Status: UP\n  Last RA sent: "), text
+    assert re.search(r"^  statistics: RA\(out/in/inconsistent\): [1-9]\d*/0/0, RS\(input/bad\): [1-9]\d*/0$",
+                     text, re.M), text
+    assert "  DefaultLifetime: 1800, MaxAdvInterval: 600, MinAdvInterval: 200\n" in text, text
+    assert "    2001:db8:1::/64(KERNEL, vltime: 2592000, pltime: 604800, flags: LA)\n" in text, text
+    assert bg.proc.poll() is None, bg.output()
 
     sock = h1.packet_socket("eth0")
     sock.drain()

@@ -384,6 +384,92 @@ result<node::rtadv_config, std::string> rtadvd_getconfig(const std::string& ifna
   return c;
 }
 
+namespace {
+
+std::uint64_t field(const boost::json::object& o, std::string_view k) {
+  const auto* v = o.if_contains(k);
+  if (v == nullptr) return 0;
+  if (v->is_uint64()) return v->as_uint64();
+  if (v->is_int64()) return static_cast<std::uint64_t>(std::max<std::int64_t>(v->as_int64(), 0));
+  return 0;
+}
+
+std::string ctime_of(std::time_t t) {
+  char buf[32];
+  return ::ctime_r(&t, buf) != nullptr ? std::string(buf) : std::string("?\n");
+}
+
+}  // namespace
+
+std::string format_rtadvd_dump(const boost::json::object& status, std::time_t now) {
+  std::string s;
+  const auto* ifs = status.if_contains("interfaces");
+  if (ifs == nullptr || !ifs->is_array()) return s;
+  for (const auto& v : ifs->as_array()) {
+    if (!v.is_object()) continue;
+    const auto& o = v.as_object();
+    auto str = [&o](std::string_view k) {
+      const auto* x = o.if_contains(k);
+      return x != nullptr && x->is_string() ? std::string(x->as_string()) : std::string();
+    };
+    auto yes = [&o](std::string_view k) {
+      const auto* x = o.if_contains(k);
+      return x != nullptr && x->is_bool() && x->as_bool();
+    };
+    s += str("name") + ":\n";
+    s += std::string("  Status: ") + (yes("up") ? "UP" : "DOWN") + "\n";
+    if (const auto* ago = o.if_contains("last_ra_ago_ms"); ago != nullptr && !ago->is_null())
+      s += "  Last RA sent: " +
+           ctime_of(now - static_cast<std::time_t>(field(o, "last_ra_ago_ms") / 1000));
+    if (yes("stopping")) {
+      s += "  RA timer is stopped\n";
+    } else {
+      s += "  Next RA will be sent: " +
+           ctime_of(now + static_cast<std::time_t>(field(o, "next_ra_in_ms") / 1000));
+    }
+    s += fmt("  waits: %llu, initcount: %llu\n", static_cast<unsigned long long>(field(o, "waits")),
+             static_cast<unsigned long long>(field(o, "initcount")));
+    s += fmt("  statistics: RA(out/in/inconsistent): %llu/%llu/%llu, RS(input/bad): %llu/%llu\n",
+             static_cast<unsigned long long>(field(o, "ra_out")),
+             static_cast<unsigned long long>(field(o, "ra_in")),
+             static_cast<unsigned long long>(field(o, "ra_inconsistent")),
+             static_cast<unsigned long long>(field(o, "rs_in")),
+             static_cast<unsigned long long>(field(o, "rs_bad")));
+    if (!yes("nolladdr")) s += "  Link-layer address: " + str("lladdr") + "\n";
+    s += fmt("  MTU: %llu\n", static_cast<unsigned long long>(field(o, "link_mtu")));
+    s += fmt("  DefaultLifetime: %llu, MaxAdvInterval: %llu, MinAdvInterval: %llu\n",
+             static_cast<unsigned long long>(field(o, "rltime")),
+             static_cast<unsigned long long>(field(o, "maxinterval")),
+             static_cast<unsigned long long>(field(o, "mininterval")));
+    const std::uint64_t f = field(o, "raflags");
+    const char* pref = (f & 0x18) == 0x08 ? "high" : (f & 0x18) == 0x18 ? "low" : "medium";
+    s += fmt("  Flags: %s%s, Preference: %s, MTU: %llu\n", (f & 0x80) ? "M" : "",
+             (f & 0x40) ? "O" : "", pref, static_cast<unsigned long long>(field(o, "mtu")));
+    s += fmt("  ReachableTime: %llu, RetransTimer: %llu, CurHopLimit: %llu\n",
+             static_cast<unsigned long long>(field(o, "rtime")),
+             static_cast<unsigned long long>(field(o, "retrans")),
+             static_cast<unsigned long long>(field(o, "chlim")));
+    const auto* ps = o.if_contains("prefixes");
+    if (ps == nullptr || !ps->is_array() || ps->as_array().empty()) continue;
+    s += "  Prefixes:\n";
+    for (const auto& pv : ps->as_array()) {
+      if (!pv.is_object()) continue;
+      const auto& p = pv.as_object();
+      auto pstr = [&p](std::string_view k) {
+        const auto* x = p.if_contains(k);
+        return x != nullptr && x->is_string() ? std::string(x->as_string()) : std::string();
+      };
+      const std::uint64_t pf = field(p, "pinfoflags");
+      s += fmt("    %s/%llu(%s, vltime: %llu, pltime: %llu, flags: %s%s)\n", pstr("addr").c_str(),
+               static_cast<unsigned long long>(field(p, "prefixlen")), pstr("origin").c_str(),
+               static_cast<unsigned long long>(field(p, "vltime")),
+               static_cast<unsigned long long>(field(p, "pltime")), (pf & 0x80) ? "L" : "",
+               (pf & 0x40) ? "A" : "");
+    }
+  }
+  return s;
+}
+
 boost::json::object rtadv_config_json(const node::rtadv_config& c) {
   boost::json::object o{
       {"name", c.ifname},      {"maxinterval", c.maxinterval}, {"mininterval", c.mininterval},

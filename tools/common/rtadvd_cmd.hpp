@@ -9,6 +9,7 @@
 // interface's global prefixes.
 #include <boost/json.hpp>
 
+#include <ctime>
 #include <map>
 #include <optional>
 #include <string>
@@ -70,6 +71,10 @@ class termcap_entry {
 result<node::rtadv_config, std::string> rtadvd_getconfig(const std::string& ifname,
                                                          const std::optional<termcap_entry>& e,
                                                          std::vector<std::string>& info);
+
+// The SIGUSR1 dump (KAME's /var/run/rtadvd.dump) of an rtadvd_status reply,
+// with times as ctime() of `now` plus or minus the daemon's offsets.
+std::string format_rtadvd_dump(const boost::json::object& status, std::time_t now);
 
 // The rtadvd_start request's description of one interface.
 boost::json::object rtadv_config_json(const node::rtadv_config& c);

@@ -2,7 +2,8 @@
 // and stays attached while it does, like KAME's rtadvd process: with -f in
 // the foreground printing the advertiser's log lines on stderr, otherwise in
 // the background (pid in /var/run/rtadvd.pid, logs to syslog). SIGTERM or
-// SIGINT makes umigamed send the final RAs (router lifetime 0) and stop.
+// SIGINT makes umigamed send the final RAs (router lifetime 0) and stop;
+// SIGUSR1 writes the advertising state to /var/run/rtadvd.dump.
 #include <fcntl.h>
 #include <poll.h>
 #include <syslog.h>
@@ -66,10 +67,44 @@ std::optional<boost::json::array> load_configs(const rtadvd_cmd& cmd, const tool
   return out;
 }
 
-bool interrupted(const tool_env& env) {
-  if (env.interrupt_fd < 0) return false;
+std::string dumpfile_path() {
+  const char* p = std::getenv("UMIGAME_RTADVD_DUMPFILE");
+  return p != nullptr && *p != '\0' ? p : "/var/run/rtadvd.dump";
+}
+
+// What the signal handlers wrote to the self-pipe: 'u' for SIGUSR1 (dump),
+// anything else ends rtadvd.
+struct signals {
+  bool stop = false;
+  bool dump = false;
+};
+signals pending_signals(const tool_env& env) {
+  signals s;
+  if (env.interrupt_fd < 0) return s;
   pollfd p{env.interrupt_fd, POLLIN, 0};
-  return ::poll(&p, 1, 0) > 0;
+  char buf[16];
+  while (::poll(&p, 1, 0) > 0) {
+    const ssize_t n = ::read(env.interrupt_fd, buf, sizeof buf);
+    if (n <= 0) {
+      s.stop = true;  // a closed pipe: nobody can stop us any more
+      break;
+    }
+    for (ssize_t i = 0; i < n; ++i) (buf[i] == 'u' ? s.dump : s.stop) = true;
+  }
+  return s;
+}
+
+// SIGUSR1: the state of every advertising interface to the dump file.
+void dump_state(control_client& c, const std::function<void(const std::string&)>& say) {
+  auto st = c.call("rtadvd_status");
+  if (!st || !st->is_object()) {
+    say("<rtadvd_dump_file> " + (st ? std::string("bad reply") : st.error().message));
+    return;
+  }
+  const std::string path = dumpfile_path();
+  std::ofstream out(path);
+  out << format_rtadvd_dump(st->as_object(), std::time(nullptr));
+  if (!out) say("<rtadvd_dump_file> open a dump file(" + path + "): " + std::strerror(errno));
 }
 
 // Starts advertising; `started` learns the outcome ("" or the error) as soon
@@ -106,7 +141,9 @@ int advertise(const rtadvd_cmd& cmd, const boost::json::array& configs, const to
       say(lines.front());
       lines.pop_front();
     }
-    if (interrupted(env)) {
+    const signals sig = pending_signals(env);
+    if (sig.dump) dump_state(*client, say);
+    if (sig.stop) {
       // KAME die(): the final RAs with router lifetime 0 (umigamed sends
       // them MIN_DELAY_BETWEEN_RAS apart).
       auto s = client->call("rtadvd_stop");

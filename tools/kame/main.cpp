@@ -36,6 +36,13 @@ int install_interrupt_pipe() {
   return interrupt_pipe[0];
 }
 
+extern "C" void on_sigusr1(int) {
+  if (interrupt_pipe[1] >= 0) {
+    char c = 'u';
+    [[maybe_unused]] auto n = ::write(interrupt_pipe[1], &c, 1);
+  }
+}
+
 std::string base_name(const char* path) {
   std::string s = path != nullptr ? path : "";
   auto slash = s.rfind('/');
@@ -66,6 +73,8 @@ int dispatch(const std::string& tool, std::vector<std::string> args) {
     sa.sa_handler = on_sigint;
     sigemptyset(&sa.sa_mask);
     ::sigaction(SIGTERM, &sa, nullptr);
+    sa.sa_handler = on_sigusr1;  // state to /var/run/rtadvd.dump
+    ::sigaction(SIGUSR1, &sa, nullptr);
     return umi::tools::run_rtadvd(std::move(args), env);
   }
   std::cerr << "usage: umigame-kame ifconfig|ndp|ping6|netstat|route|prefix|sysctl|arp|"

@@ -229,3 +229,36 @@ TEST_CASE("rtadvd reports a refusal and a bad file before contacting the daemon"
         "rtadvd: illegal option -- q\nusage: rtadvd [-c configfile] [-dDfmRs] interface ...\n");
   CHECK(d.args_of("rtadvd_start").size() == 1);
 }
+
+TEST_CASE("the SIGUSR1 dump prints rtadvd's per-interface state", "[rtadvd]") {
+  const auto status = boost::json::parse(R"({"interfaces": [{
+      "name": "de0", "up": true, "lladdr": "2:0:0:0:0:1", "link_mtu": 1500,
+      "last_ra_ago_ms": 2500, "next_ra_in_ms": 3000, "waits": 0, "initcount": 3,
+      "maxinterval": 4, "mininterval": 3, "chlim": 64, "raflags": 192, "rltime": 1800,
+      "rtime": 0, "retrans": 0, "mtu": 1400, "nolladdr": false, "stopping": false,
+      "ra_out": 10, "ra_in": 2, "ra_inconsistent": 1, "rs_in": 4, "rs_bad": 0,
+      "prefixes": [{"addr": "2001:db8:1::", "prefixlen": 64, "pinfoflags": 192,
+                    "vltime": 2592000, "pltime": 604800, "origin": "KERNEL"}]}]})")
+                          .as_object();
+  std::tm tm{};
+  tm.tm_year = 100;
+  tm.tm_mon = 0;
+  tm.tm_mday = 3;
+  tm.tm_hour = 12;
+  tm.tm_isdst = -1;
+  const std::time_t now = std::mktime(&tm);
+  CHECK(format_rtadvd_dump(status, now) ==
+        "de0:\n"
+        "  Status: UP\n"
+        "  Last RA sent: Mon Jan  3 11:59:58 2000\n"
+        "  Next RA will be sent: Mon Jan  3 12:00:03 2000\n"
+        "  waits: 0, initcount: 3\n"
+        "  statistics: RA(out/in/inconsistent): 10/2/1, RS(input/bad): 4/0\n"
+        "  Link-layer address: 2:0:0:0:0:1\n"
+        "  MTU: 1500\n"
+        "  DefaultLifetime: 1800, MaxAdvInterval: 4, MinAdvInterval: 3\n"
+        "  Flags: MO, Preference: medium, MTU: 1400\n"
+        "  ReachableTime: 0, RetransTimer: 0, CurHopLimit: 64\n"
+        "  Prefixes:\n"
+        "    2001:db8:1::/64(KERNEL, vltime: 2592000, pltime: 604800, flags: LA)\n");
+}
