@@ -92,7 +92,7 @@ std::optional<std::string> router_advertiser::start(unsigned ifindex, rtadv_conf
   if (!s.cfg.prefixes) {
     auto p = interface_prefixes(ifindex);
     if (p.empty())
-      log("<get_prefix> " + ifp->name + " has no global prefix; advertising no prefix");
+      log("<get_prefix> " + ifp->name + " has no global prefix; advertising no prefix", log_info);
     if (static_prefixes) s.cfg.prefixes = std::move(p);
   }
   // §6.2.4: the first RA goes out after a random delay (capped at 16 s).
@@ -188,7 +188,8 @@ void router_advertiser::follow_prefixes(iface_state& s) {
     gone.pltime = 0;
     s.withdrawn.emplace_back(gone, t + rtadv_const::withdrawn_prefix_hold);
     log(format("<update_prefix> prefix %s/%u deleted on %s; advertised with zero lifetimes",
-               old.prefix.to_string().c_str(), unsigned{old.plen}, s.cfg.ifname.c_str()));
+               old.prefix.to_string().c_str(), unsigned{old.plen}, s.cfg.ifname.c_str()),
+        log_info);
   }
   s.followed = current;
 }
@@ -310,33 +311,32 @@ void router_advertiser::ra_input(unsigned ifindex, const ip6_addr& src, std::uin
   ++totals_.ra_in;
   const rtadv_config& c = s.cfg;
   unsigned bad = 0;
-  if (ra->cur_hop_limit != 0 && c.chlim != 0 && ra->cur_hop_limit != c.chlim) {
-    log(format("<ra_input> CurHopLimit inconsistent on %s: %u from %s, %u from us", ifn,
-               unsigned{ra->cur_hop_limit}, from.c_str(), c.chlim));
+  auto inconsistent = [&](const std::string& m) {
+    log(m, log_warning);
     ++bad;
+  };
+  if (ra->cur_hop_limit != 0 && c.chlim != 0 && ra->cur_hop_limit != c.chlim) {
+    inconsistent(format("<ra_input> CurHopLimit inconsistent on %s: %u from %s, %u from us", ifn,
+                        unsigned{ra->cur_hop_limit}, from.c_str(), c.chlim));
   }
   for (auto [bit, name] : {std::pair{wire::ra_flag_managed, "M"}, {wire::ra_flag_other, "O"}}) {
     const bool theirs = (ra->flags & bit) != 0, ours = (c.raflags & bit) != 0;
     if (theirs != ours) {
-      log(format("<ra_input> %s flag inconsistent on %s: %s from %s, %s from us", name, ifn,
-                 on_off(theirs), from.c_str(), on_off(ours)));
-      ++bad;
+      inconsistent(format("<ra_input> %s flag inconsistent on %s: %s from %s, %s from us", name,
+                          ifn, on_off(theirs), from.c_str(), on_off(ours)));
     }
   }
   if (ra->reachable_time != 0 && c.rtime != 0 && ra->reachable_time != c.rtime) {
-    log(format("<ra_input> ReachableTime inconsistent on %s: %u from %s, %u from us", ifn,
-               ra->reachable_time, from.c_str(), c.rtime));
-    ++bad;
+    inconsistent(format("<ra_input> ReachableTime inconsistent on %s: %u from %s, %u from us", ifn,
+                        ra->reachable_time, from.c_str(), c.rtime));
   }
   if (ra->retrans_timer != 0 && c.retrans != 0 && ra->retrans_timer != c.retrans) {
-    log(format("<ra_input> RetranceTimer inconsistent on %s: %u from %s, %u from us", ifn,
-               ra->retrans_timer, from.c_str(), c.retrans));
-    ++bad;
+    inconsistent(format("<ra_input> RetranceTimer inconsistent on %s: %u from %s, %u from us", ifn,
+                        ra->retrans_timer, from.c_str(), c.retrans));
   }
   if (ra->mtu && *ra->mtu != 0 && c.mtu != 0 && *ra->mtu != c.mtu) {
-    log(format("<ra_input> MTU option value inconsistent on %s: %u from %s, %u from us", ifn,
-               *ra->mtu, from.c_str(), c.mtu));
-    ++bad;
+    inconsistent(format("<ra_input> MTU option value inconsistent on %s: %u from %s, %u from us",
+                        ifn, *ra->mtu, from.c_str(), c.mtu));
   }
   const auto ours = c.prefixes ? *c.prefixes : interface_prefixes(ifindex);
   for (const auto& p : ra->prefixes) {
@@ -347,22 +347,21 @@ void router_advertiser::ra_input(unsigned ifindex, const ip6_addr& src, std::uin
     });
     if (mine == ours.end()) {
       log(format("<prefix_check> prefix %s/%u from %s on %s is not in our list", pfx.c_str(),
-                 unsigned{p.plen}, from.c_str(), ifn));
+                 unsigned{p.plen}, from.c_str(), ifn),
+          log_info);
       continue;
     }
     if (p.vltime != mine->vltime) {
-      log(
+      inconsistent(
           format("<prefix_check> valid lifetime for %s/%u inconsistent on %s: %u from %s, %u "
                  "from us",
                  pfx.c_str(), unsigned{p.plen}, ifn, p.vltime, from.c_str(), mine->vltime));
-      ++bad;
     }
     if (p.pltime != mine->pltime) {
-      log(
+      inconsistent(
           format("<prefix_check> preferred lifetime for %s/%u inconsistent on %s: %u from %s, %u "
                  "from us",
                  pfx.c_str(), unsigned{p.plen}, ifn, p.pltime, from.c_str(), mine->pltime));
-      ++bad;
     }
   }
   if (bad != 0) {

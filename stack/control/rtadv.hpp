@@ -133,16 +133,18 @@ class router_advertiser {
   const std::map<unsigned, iface_state>& interfaces() const { return ifs_; }
   // Counts over every interface ever advertised on (netstat -s).
   const rtadv_counters& totals() const { return totals_; }
-  // Log lines also go here (the control service streams them to rtadvd -f).
-  std::function<void(const std::string&)> on_log;
+  // Log lines also go here with their syslog(3) priority (LOG_INFO 6,
+  // LOG_NOTICE 5, LOG_WARNING 4); the control service streams them to rtadvd.
+  std::function<void(const std::string&, int priority)> on_log;
 
  private:
   std::vector<wire::ra_prefix> interface_prefixes(unsigned ifindex) const;
   void send_ra(iface_state& s);
   void follow_prefixes(iface_state& s);
-  void log(const std::string& m) const {
+  static constexpr int log_warning = 4, log_notice = 5, log_info = 6;
+  void log(const std::string& m, int priority = log_notice) const {
     if (env_.log) env_.log(m);
-    if (on_log) on_log(m);
+    if (on_log) on_log(m, priority);
   }
   time_point now() const { return env_.clock->now(); }
 

@@ -214,7 +214,9 @@ result<scoped_addr, std::string> parse_scoped(node::node& n, std::string_view te
 control_service::control_service(asio::io_context& io, node::node& n, std::string socket_path,
                                  service_hooks hooks)
     : io_(io), node_(n), path_(std::move(socket_path)), hooks_(std::move(hooks)) {
-  node_.rtadv().on_log = [this](const std::string& line) { on_rtadvd_log(line); };
+  node_.rtadv().on_log = [this](const std::string& line, int priority) {
+    on_rtadvd_log(line, priority);
+  };
 }
 
 control_service::~control_service() {

@@ -65,7 +65,7 @@ class control_service {
   // error is {code, message}.
   result<boost::json::value, std::pair<std::string, std::string>> op_rtadvd(
       session* s, std::int64_t id, const std::string& op, const boost::json::object& args);
-  void on_rtadvd_log(const std::string& line);
+  void on_rtadvd_log(const std::string& line, int priority);
   void rtadvd_session_closed(session* s);
 
   boost::asio::io_context& io_;

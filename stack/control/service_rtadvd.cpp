@@ -187,10 +187,12 @@ result<json::value, rtadvd_error> control_service::op_rtadvd(session* s, std::in
   return json::value(json::object{{"interfaces", std::move(names)}});
 }
 
-void control_service::on_rtadvd_log(const std::string& line) {
+void control_service::on_rtadvd_log(const std::string& line, int priority) {
   for (const auto& s : sessions_)
     if (s->rtadvd_follow)
-      s->send({{"id", *s->rtadvd_follow}, {"event", "rtadvd_log"}, {"data", {{"message", line}}}});
+      s->send({{"id", *s->rtadvd_follow},
+               {"event", "rtadvd_log"},
+               {"data", {{"message", line}, {"priority", priority}}}});
 }
 
 // An rtadvd that goes away without stopping (killed, crashed) takes its

@@ -124,10 +124,15 @@ int advertise(const rtadvd_cmd& cmd, const boost::json::array& configs, const to
     return 1;
   }
   std::deque<std::string> lines;
-  client->on_event([&lines](const control_event& e) {
+  // Without -d only LOG_NOTICE and worse, as rtadvd's setlogmask; -d adds
+  // LOG_INFO (there are no LOG_DEBUG lines from umigamed).
+  const int upto = cmd.debug > 0 ? LOG_DEBUG : LOG_NOTICE;
+  client->on_event([&lines, upto](const control_event& e) {
     if (e.name != "rtadvd_log" || !e.data.is_object()) return;
-    if (auto* m = e.data.as_object().if_contains("message"); m && m->is_string())
-      lines.emplace_back(m->as_string());
+    const auto& d = e.data.as_object();
+    const auto* pri = d.if_contains("priority");
+    if (pri != nullptr && pri->is_int64() && pri->as_int64() > upto) return;
+    if (auto* m = d.if_contains("message"); m && m->is_string()) lines.emplace_back(m->as_string());
   });
   auto r = client->call(
       "rtadvd_start", {{"interfaces", configs}, {"follow", true}, {"static", cmd.static_prefixes}});

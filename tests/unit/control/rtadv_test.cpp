@@ -363,6 +363,8 @@ TEST_CASE("other routers' RAs are checked for consistency (§6.2.7)", "[rtadv]")
     CHECK(h.n.rtadv().totals().ra_in == 1);
     CHECK(h.n.rtadv().totals().ra_inconsistent == 0);
   }
+  std::vector<std::pair<std::string, int>> streamed;
+  h.n.rtadv().on_log = [&](const std::string& m, int pri) { streamed.emplace_back(m, pri); };
   SECTION("every differing field is logged, the RA counted once") {
     wire::ra_repr other;
     other.cur_hop_limit = 32;
@@ -396,6 +398,10 @@ TEST_CASE("other routers' RAs are checked for consistency (§6.2.7)", "[rtadv]")
     CHECK(h.logged(
         "<prefix_check> prefix 2001:db8:77::/64 from fe80::ff:fe00:2 on de0 is not in our list"));
     CHECK(h.n.rtadv().totals().ra_inconsistent == 1);
+    // Inconsistencies are warnings; a prefix we do not advertise is only info.
+    REQUIRE(streamed.size() == 8);
+    for (const auto& [m, pri] : streamed)
+      CHECK(pri == (m.find("not in our list") != std::string::npos ? 6 : 4));
   }
   SECTION("an RA from a global source is not a router's") {
     h.input(frame_in(ip6_of("2001:db8:1::2"), umi::ip6::all_nodes, 255, wire::ra_repr{}.emit()));
