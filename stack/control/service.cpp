@@ -221,6 +221,7 @@ control_service::control_service(asio::io_context& io, node::node& n, std::strin
 
 control_service::~control_service() {
   close();
+  node_.rtadv().on_log = nullptr;  // the node outlives us
 }
 
 result<void, std::string> control_service::listen() {
