@@ -310,3 +310,14 @@ def test_bad_configurations_and_command_lines(lab, umigamed_bin):
     assert cp.returncode == 1 and "already advertising" in cp.stderr, describe(cp)
     assert [i["name"] for i in r.request("rtadvd_status")["interfaces"]] == ["de0"]
     assert r.request("rtadvd_status")["interfaces"][0]["stopping"] is False
+
+
+def test_umigamed_stopping_under_rtadvd(lab, umigamed_bin):
+    """The daemon's own shutdown while advertising: a clean exit, and rtadvd -f notices."""
+    r, h1, _ = router(lab, two_ports=False)
+    conf = write_conf(lab, FAST + "de0:tc=default:\n")
+    bg = start_rtadvd(lab, r, conf, "de0")
+    wait_until(lambda: default_routes(h1), 20, "h1's default route")
+    assert r.stop() == 0, r.stderr_text()
+    assert bg.proc.wait(10) == 1, bg.output()
+    assert "<main> lost the connection to umigamed" in bg.output(), bg.output()

@@ -454,3 +454,13 @@ TEST_CASE("a node that stops forwarding advertises router lifetime 0", "[rtadv]"
   REQUIRE_FALSE(h.ras.empty());
   CHECK(h.ras.back().ra.router_lifetime == 0);
 }
+
+TEST_CASE("with -s the prefixes are those of the start", "[rtadv]") {
+  harness h;
+  REQUIRE_FALSE(h.n.rtadv_start(h.cfg(4, 3), true));
+  REQUIRE(h.n.add_address("de0", ip6_of("2001:db8:9::1"), {64, true, false}));
+  h.run_for(5s);
+  REQUIRE_FALSE(h.ras.empty());
+  REQUIRE(h.ras.back().ra.prefixes.size() == 1);
+  CHECK(h.ras.back().ra.prefixes[0].prefix == ip6_of("2001:db8:1::"));
+}
