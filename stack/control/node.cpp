@@ -55,6 +55,7 @@ std::set<ip6_addr> interface::groups() const {
   std::set<ip6_addr> g{ip6::all_nodes, ip6::node_local_all_nodes};
   for (const auto& a : addrs) g.insert(a.addr.solicited_node());
   g.insert(ni_groups.begin(), ni_groups.end());
+  if (all_routers) g.insert(ip6::all_routers);
   return g;
 }
 
@@ -332,6 +333,7 @@ void node::tick() {
   nc_.tick(t);
   arp_.tick(t);
   expire_reassembly(t);
+  rtadv_.tick();
   // Routes learned from redirects live net.inet6.icmp6.redirtimeout seconds.
   std::vector<std::pair<ip6_addr, unsigned>> expired;
   for (const auto& [k, r] : rt6_.routes())

@@ -20,6 +20,7 @@
 #include "stack/base/result.hpp"
 #include "stack/base/rng.hpp"
 #include "stack/control/routes.hpp"
+#include "stack/control/rtadv.hpp"
 #include "stack/control/stats.hpp"
 #include "stack/control/sysctl.hpp"
 #include "stack/icmp/error_rules.hpp"
@@ -87,6 +88,7 @@ struct interface {
   std::vector<addr_entry> addrs;
   std::vector<addr4_entry> addrs4;
   std::set<ip6_addr> ni_groups;  // node information groups of our name (RFC 4620 §4)
+  bool all_routers = false;      // joined ff02::2: rtadvd advertises here
 
   bool usable() const noexcept { return up && link; }
   const addr_entry* find(const ip6_addr& a) const noexcept;
@@ -332,6 +334,12 @@ class node {
   // Timers (DAD, NUD). Call every few tens of milliseconds.
   void tick();
 
+  // Router advertisement (rtadvd, node_rtadv.cpp). Refuses on a host
+  // unless the router lifetime is 0, as KAME rtadvd did.
+  std::optional<std::string> rtadv_start(rtadv_config cfg, bool static_prefixes);
+  router_advertiser& rtadv() { return rtadv_; }
+  const router_advertiser& rtadv() const { return rtadv_; }
+
   const node_counters& counters() const { return counters_; }
   const node_config& config() const { return cfg_; }
   node_config& mutable_config() { return cfg_; }
@@ -379,6 +387,9 @@ class node {
                 bytes msg);
   template <class View>
   std::optional<std::pair<View, wire::nd_options>> validate_nd(std::uint8_t hlim, bytes msg);
+  void rs_input(interface& ifp, const ip6_addr& src, std::uint8_t hlim, bytes msg);
+  void rtadv_ra_input(interface& ifp, const ip6_addr& src, std::uint8_t hlim, bytes msg);
+  rtadv_env rtadv_environment();
   void error_input(bytes msg, const ip6_addr& from, std::uint8_t hlim);
   // Node information (node_ni.cpp).
   void ni_input(interface& ifp, const wire::ipv6_view& ip, bytes msg);
@@ -446,6 +457,7 @@ class node {
   icmp::rate_limiter err_limit_;
   icmp::rate_limiter ni_limit_{100};  // node information replies (net.inet6.icmp6.errppslimit)
   node_counters counters_;
+  router_advertiser rtadv_{rtadv_environment()};
 };
 
 }  // namespace umi::node

@@ -82,9 +82,13 @@ void node::icmp_input(interface& ifp, bytes pkt, std::size_t off, bool l2_multic
       ni_input(ifp, *ip, msg);
       return;
     case wire::icmp6_type::router_solicit:
+      rs_input(ifp, ip->src(), ip->hop_limit(), msg);
+      return;
     case wire::icmp6_type::router_advert:
-      // RFC 4861 §6.1: validity first; router behaviour comes with routing.
+      // RFC 4861 §6.1: validity first; an advertising router compares other
+      // routers' RAs with its own (§6.2.7, rtadv.cpp).
       if (ip->hop_limit() != 255) counters_.inc(stats::icmp6::nd_badhlim);
+      rtadv_ra_input(ifp, ip->src(), ip->hop_limit(), msg);
       return;
     default:
       if (wire::is_icmp6_error(icmp->type())) error_input(msg, ip->src(), ip->hop_limit());

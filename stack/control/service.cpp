@@ -242,10 +242,15 @@ result<scoped_addr, std::string> parse_scoped(node::node& n, std::string_view te
 
 control_service::control_service(asio::io_context& io, node::node& n, std::string socket_path,
                                  service_hooks hooks)
-    : io_(io), node_(n), path_(std::move(socket_path)), hooks_(std::move(hooks)) {}
+    : io_(io), node_(n), path_(std::move(socket_path)), hooks_(std::move(hooks)) {
+  node_.rtadv().on_log = [this](const std::string& line, int priority) {
+    on_rtadvd_log(line, priority);
+  };
+}
 
 control_service::~control_service() {
   close();
+  node_.rtadv().on_log = nullptr;  // the node outlives us
 }
 
 result<void, std::string> control_service::listen() {
@@ -293,6 +298,7 @@ void control_service::accept() {
 }
 
 void control_service::forget(session* s) {
+  rtadvd_session_closed(s);
   for (auto it = sessions_.begin(); it != sessions_.end(); ++it) {
     if (it->get() == s) {
       sessions_.erase(it);
@@ -972,9 +978,9 @@ json::object control_service::handle(session* s, unsigned uid, const json::objec
     return error_reply(id, "version", "the first request must be hello");
 
   static const std::set<std::string> read_only{
-      "hello",        "interfaces", "neighbors", "stats",         "ping6_listen",
-      "ping6_send",   "routes",     "route_get", "route_monitor", "sysctl_get",
-      "probe_listen", "probe_send", "arp",       "prefixes",      "ni_send"};
+      "hello",  "interfaces", "neighbors",     "stats",        "ping6_listen", "ping6_send",
+      "routes", "route_get",  "route_monitor", "sysctl_get",   "probe_listen", "probe_send",
+      "arp",    "prefixes",   "ni_send",       "rtadvd_status"};
   if (!read_only.count(op) && uid != 0) return error_reply(id, "EPERM", "permission denied");
 
   try {
@@ -1106,6 +1112,8 @@ json::object control_service::handle(session* s, unsigned uid, const json::objec
           c.icmp6[static_cast<std::size_t>(stats::icmp6::nd_cache_full)] + nc.cache_full;
       icmp6["nd_queue_drop"] =
           c.icmp6[static_cast<std::size_t>(stats::icmp6::nd_queue_drop)] + nc.queue_drops;
+      icmp6["badrs"] = node_.rtadv().totals().rs_bad;
+      icmp6["ra_inconsistent"] = node_.rtadv().totals().ra_inconsistent;
       for (unsigned t = 0; t < 256; ++t) {
         if (c.icmp6_in_hist[t]) inh[std::to_string(t)] = c.icmp6_in_hist[t];
         if (c.icmp6_out_hist[t]) outh[std::to_string(t)] = c.icmp6_out_hist[t];
@@ -1183,6 +1191,11 @@ json::object control_service::handle(session* s, unsigned uid, const json::objec
         return ok_reply(id, op_route(op, a));
     }
     if (op == "sysctl_get" || op == "sysctl_set") return ok_reply(id, op_sysctl(op, a));
+    if (op == "rtadvd_start" || op == "rtadvd_stop" || op == "rtadvd_status") {
+      auto r = op_rtadvd(s, id, op, a);
+      if (!r) throw op_error{r.error().first, r.error().second};
+      return ok_reply(id, std::move(r.value()));
+    }
     if (op == "arp") {
       json::array out;
       for (const auto& [k, e] : node_.arp().entries()) out.push_back(render_neighbor(node_, e));

@@ -64,6 +64,12 @@ class control_service {
   boost::json::value op_route_load(const boost::json::object& args);
   std::string route_dest_text(const ip6_addr& dest) const;
   boost::json::object render_route(const route6& r) const;
+  // rtadvd_start / rtadvd_stop / rtadvd_status (service_rtadvd.cpp). An
+  // error is {code, message}.
+  result<boost::json::value, std::pair<std::string, std::string>> op_rtadvd(
+      session* s, std::int64_t id, const std::string& op, const boost::json::object& args);
+  void on_rtadvd_log(const std::string& line, int priority);
+  void rtadvd_session_closed(session* s);
 
   boost::asio::io_context& io_;
   node::node& node_;
@@ -87,6 +93,8 @@ class session : public std::enable_shared_from_this<session> {
   std::optional<std::int64_t> route_monitor;              // request id
   std::map<std::uint16_t, std::int64_t> probe_listeners;  // ident -> request id
   std::map<std::uint16_t, std::uint16_t> probe_base;      // ident -> UDP port of seq 0
+  std::set<unsigned> rtadvd_ifaces;                       // advertising for this rtadvd
+  std::optional<std::int64_t> rtadvd_follow;              // request id streaming rtadvd logs
 
  private:
   void read();

@@ -52,7 +52,9 @@ namespace umi::stats {
   X(dad_duplicated, "%llu addresses found duplicated by DAD")                       \
   X(ni_refused, "%llu node information queries refused")                            \
   X(ni_discarded, "%llu node information queries not for this node")                \
-  X(ni_toofreq, "%llu node information replies not sent because of rate limitation")
+  X(ni_toofreq, "%llu node information replies not sent because of rate limitation") \
+  X(badrs, "%llu bad router solicitation messages")                                 \
+  X(ra_inconsistent, "%llu router advertisements inconsistent with ours")
 
 // IPv4 (FreeBSD netstat inet.c wording).
 // clang-format off

@@ -20,5 +20,6 @@ int run_arp(std::vector<std::string> args, const tool_env& env);
 int run_traceroute6(std::vector<std::string> args, const tool_env& env);
 int run_traceroute(std::vector<std::string> args, const tool_env& env);
 int run_hostname(std::vector<std::string> args, const tool_env& env);
+int run_rtadvd(std::vector<std::string> args, const tool_env& env);
 
 }  // namespace umi::tools

@@ -1,6 +1,6 @@
 // umigame-kame: the KAME shims as one multi-call binary. Dispatches on the
 // name it was called by (ifconfig, ndp, ping6, netstat, route, prefix, sysctl,
-// arp, traceroute6, traceroute, hostname) or, called as `umigame-kame TOOL args...`, on
+// arp, traceroute6, traceroute, hostname, rtadvd) or, called as `umigame-kame TOOL args...`, on
 // its first argument.
 #include <fcntl.h>
 #include <unistd.h>
@@ -36,6 +36,13 @@ int install_interrupt_pipe() {
   return interrupt_pipe[0];
 }
 
+extern "C" void on_sigusr1(int) {
+  if (interrupt_pipe[1] >= 0) {
+    char c = 'u';
+    [[maybe_unused]] auto n = ::write(interrupt_pipe[1], &c, 1);
+  }
+}
+
 std::string base_name(const char* path) {
   std::string s = path != nullptr ? path : "";
   auto slash = s.rfind('/');
@@ -60,8 +67,19 @@ int dispatch(const std::string& tool, std::vector<std::string> args) {
   if (tool == "traceroute6") return umi::tools::run_traceroute6(std::move(args), env);
   if (tool == "traceroute") return umi::tools::run_traceroute(std::move(args), env);
   if (tool == "hostname") return umi::tools::run_hostname(std::move(args), env);
+  if (tool == "rtadvd") {
+    // SIGTERM, as SIGINT, ends advertising with the final RAs (KAME die()).
+    env.interrupt_fd = install_interrupt_pipe();
+    struct sigaction sa {};
+    sa.sa_handler = on_sigint;
+    sigemptyset(&sa.sa_mask);
+    ::sigaction(SIGTERM, &sa, nullptr);
+    sa.sa_handler = on_sigusr1;  // state to /var/run/rtadvd.dump
+    ::sigaction(SIGUSR1, &sa, nullptr);
+    return umi::tools::run_rtadvd(std::move(args), env);
+  }
   std::cerr << "usage: umigame-kame ifconfig|ndp|ping6|netstat|route|prefix|sysctl|arp|"
-               "traceroute6|traceroute|hostname [arguments...]\n";
+               "traceroute6|traceroute|hostname|rtadvd [arguments...]\n";
   return 1;
 }
 

@@ -76,7 +76,9 @@ const char* const icmp6_text =
     "\t0 addresses found duplicated by DAD\n"
     "\t0 node information queries refused\n"
     "\t0 node information queries not for this node\n"
-    "\t0 node information replies not sent because of rate limitation\n";
+    "\t0 node information replies not sent because of rate limitation\n"
+    "\t0 bad router solicitation messages\n"
+    "\t0 router advertisements inconsistent with ours\n";
 
 const char* const drops_text =
     "drops by reason:\n"
