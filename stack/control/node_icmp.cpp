@@ -77,8 +77,10 @@ void node::icmp_input(interface& ifp, bytes pkt, std::size_t off, bool l2_multic
     case wire::icmp6_type::redirect:
       redirect_input(ifp, ip->src(), ip->hop_limit(), msg);
       return;
-    case wire::icmp6_type::router_solicit:
     case wire::icmp6_type::router_advert:
+      ra_input(ifp, ip->src(), ip->hop_limit(), msg);
+      return;
+    case wire::icmp6_type::router_solicit:
       // RFC 4861 §6.1: validity first; router behaviour comes with routing.
       if (ip->hop_limit() != 255) counters_.inc(stats::icmp6::nd_badhlim);
       return;

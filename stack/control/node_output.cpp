@@ -128,7 +128,7 @@ node_result<send_result> node::send(send_request r) {
     src = *s;
   }
   const std::uint8_t hlim =
-      r.hop_limit ? *r.hop_limit : (r.dst.is_multicast() ? 1 : cfg_.hop_limit);
+      r.hop_limit ? *r.hop_limit : (r.dst.is_multicast() ? 1 : hop_limit_for(ifp->index));
   auto pkt = build_ip6(src, r.dst, r.next_header, hlim, std::move(r.payload));
   send_result res{src, ifp->index};
 

@@ -44,6 +44,8 @@ class control_service {
   void on_icmp_error(const node::icmp_error_event& ev);
   void on_route_event(const char* type, const route6& r);
   void on_probe(const node::probe_event& ev);
+  void on_rtsol_log(const node::rtsol_log_event& ev);
+  void on_rtsol_done(std::uint64_t run);
 
   // Handles one request line for a peer with `uid`; used by sessions and tests.
   // Returns the reply object; events go through `emit`.
@@ -60,6 +62,8 @@ class control_service {
   boost::json::value op_probe_send(session* s, const boost::json::object& args);
   boost::json::value op_prefix(const std::string& op, const boost::json::object& args);
   boost::json::value op_route_load(const boost::json::object& args);
+  boost::json::value op_autoconf(session* s, std::int64_t id, const std::string& op,
+                                 const boost::json::object& args);
   boost::json::object render_route(const route6& r) const;
 
   boost::asio::io_context& io_;
@@ -84,6 +88,7 @@ class session : public std::enable_shared_from_this<session> {
   std::optional<std::int64_t> route_monitor;              // request id
   std::map<std::uint16_t, std::int64_t> probe_listeners;  // ident -> request id
   std::map<std::uint16_t, std::uint16_t> probe_base;      // ident -> UDP port of seq 0
+  std::map<std::uint64_t, std::int64_t> rtsol_runs;       // solicitor run -> request id
 
  private:
   void read();

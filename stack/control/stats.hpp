@@ -49,7 +49,16 @@ namespace umi::stats {
   X(nd_invalid, "%llu invalid neighbor discovery messages")                         \
   X(nd_cache_full, "%llu neighbor cache entries refused because the cache is full") \
   X(nd_queue_drop, "%llu packets dropped awaiting address resolution")              \
-  X(dad_duplicated, "%llu addresses found duplicated by DAD")
+  X(dad_duplicated, "%llu addresses found duplicated by DAD")                       \
+  X(ra_accepted, "%llu router advertisements processed")                            \
+  X(ra_ignored, "%llu router advertisements ignored (not accepting RAs)")           \
+  X(ra_badhlim, "%llu router advertisements with hop limit != 255")                 \
+  X(ra_badsrc, "%llu router advertisements from a non-link-local source")           \
+  X(ra_invalid, "%llu router advertisements too short or with a bad code")          \
+  X(ra_badopt, "%llu router advertisements with bad options")                       \
+  X(ra_badprefix, "%llu prefix options ignored (bad length, scope or lifetimes)")   \
+  X(ra_prefix_full, "%llu prefixes refused because the prefix list is full")        \
+  X(ra_router_full, "%llu routers refused because the default router list is full")
 
 // IPv4 (FreeBSD netstat inet.c wording).
 // clang-format off

@@ -19,5 +19,7 @@ int run_sysctl(std::vector<std::string> args, const tool_env& env);
 int run_arp(std::vector<std::string> args, const tool_env& env);
 int run_traceroute6(std::vector<std::string> args, const tool_env& env);
 int run_traceroute(std::vector<std::string> args, const tool_env& env);
+// rtsol when `rtsol` (rtsold -f1), else rtsold.
+int run_rtsold(bool rtsol, std::vector<std::string> args, const tool_env& env);
 
 }  // namespace umi::tools

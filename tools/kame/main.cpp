@@ -1,6 +1,6 @@
 // umigame-kame: the KAME shims as one multi-call binary. Dispatches on the
 // name it was called by (ifconfig, ndp, ping6, netstat, route, prefix, sysctl,
-// arp, traceroute6, traceroute) or, called as `umigame-kame TOOL args...`, on
+// arp, traceroute6, traceroute, rtsol, rtsold) or, called as `umigame-kame TOOL args...`, on
 // its first argument.
 #include <fcntl.h>
 #include <unistd.h>
@@ -59,8 +59,10 @@ int dispatch(const std::string& tool, std::vector<std::string> args) {
   if (tool == "arp") return umi::tools::run_arp(std::move(args), env);
   if (tool == "traceroute6") return umi::tools::run_traceroute6(std::move(args), env);
   if (tool == "traceroute") return umi::tools::run_traceroute(std::move(args), env);
+  if (tool == "rtsol" || tool == "rtsold")
+    return umi::tools::run_rtsold(tool == "rtsol", std::move(args), env);
   std::cerr << "usage: umigame-kame ifconfig|ndp|ping6|netstat|route|prefix|sysctl|arp|"
-               "traceroute6|traceroute [arguments...]\n";
+               "traceroute6|traceroute|rtsol|rtsold [arguments...]\n";
   return 1;
 }
 

@@ -424,6 +424,12 @@ bool runtime::init_dataplane() {
     if (svc_) svc_->on_probe(ev);
   };
   env.log = [](const std::string& s) { say(s); };
+  env.rtsol_log = [this](const node::rtsol_log_event& ev) {
+    if (svc_) svc_->on_rtsol_log(ev);
+  };
+  env.rtsol_done = [this](std::uint64_t run) {
+    if (svc_) svc_->on_rtsol_done(run);
+  };
   env.reclaimer = reclaimer_.get();
   env.route_event = [this](const char* type, const control::route6& r) {
     if (svc_) svc_->on_route_event(type, r);

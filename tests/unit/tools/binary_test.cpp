@@ -145,7 +145,7 @@ TEST_CASE("every symlink and `umigame-kame TOOL` dispatch", "[tools][binary]") {
   CHECK(none.status == 1);
   CHECK(none.err ==
         "usage: umigame-kame ifconfig|ndp|ping6|netstat|route|prefix|sysctl|arp|traceroute6|"
-        "traceroute [arguments...]\n");
+        "traceroute|rtsol|rtsold [arguments...]\n");
 }
 
 TEST_CASE("ping6 prints its statistics on SIGINT and exits 0 after replies", "[tools][binary]") {
