@@ -40,6 +40,15 @@ std::optional<time_point> two_hour_rule(time_point now, std::optional<time_point
   return now + two_hours;
 }
 
+// KAME rtsold's interface_up(): the link is up and the link-local address
+// has passed DAD, so an RS can leave from it.
+bool ready_to_solicit(const interface& ifp) {
+  if (!ifp.usable()) return false;
+  for (const auto& a : ifp.addrs)
+    if (a.addr.is_link_local() && a.tentative) return false;
+  return true;
+}
+
 const char* state_number(rtsol_state s) {
   switch (s) {
     case rtsol_state::idle:
@@ -363,12 +372,8 @@ node_result<std::uint64_t> node::rtsol_start(const std::vector<unsigned>& ifinde
   ra_.runs.push_back(std::move(run));
   rtsol_run& r = ra_.runs.back();
   for (auto& rif : r.ifs) {
-    // KAME interface_up(): the link-local address must have passed DAD.
-    const interface* ifp = interface_by_index(rif.ifindex);
-    bool ready = ifp->usable();
-    for (const auto& a : ifp->addrs)
-      if (a.addr.is_link_local() && a.tentative) ready = false;
-    rif.state = ready ? rtsol_state::delay : rtsol_state::down;
+    rif.state =
+        ready_to_solicit(*interface_by_index(rif.ifindex)) ? rtsol_state::delay : rtsol_state::down;
     rtsol_timer_update(r, rif);
   }
   return r.id;
@@ -462,7 +467,6 @@ void node::rtsol_heard_ra(unsigned ifindex, const ip6_addr& src) {
       if (rif.state == rtsol_state::probe) {
         rif.state = rtsol_state::idle;
         rif.probes = 0;
-        rif.active = ifp->usable();  // the link the answer came over is the state to watch
         rtsol_timer_update(run, rif);
       }
     }
@@ -475,14 +479,19 @@ void node::rtsol_tick(time_point t) {
     for (auto& rif : run.ifs) {
       interface* ifp = interface_by_index(rif.ifindex);
       const bool usable = ifp->usable();
-      // Without -m, the link coming back up starts a new round at once.
-      if (!run.mobile && rif.state == rtsol_state::idle && usable != rif.active) {
+      // The port's link status (KAME polled it in the idle state; we see every change):
+      // the link coming back up starts a new round, and with -m the default routers on
+      // the link are probed first (once the link-local address is usable again).
+      if (usable != rif.active) {
         rtsol_log(run, log_debug, "rtsol_check_timer",
                   ifp->name + " status is changed from " + std::to_string(rif.active) + " to " +
                       std::to_string(usable));
         rif.active = usable;
         if (usable) {
-          rif.state = rtsol_state::delay;
+          rif.probe_routers = run.mobile;
+          rif.state = ready_to_solicit(*ifp) ? rtsol_state::delay : rtsol_state::down;
+          rif.probes = 0;
+          rif.dadcount = 0;
           rtsol_timer_update(run, rif);
         }
       }
@@ -491,32 +500,22 @@ void node::rtsol_tick(time_point t) {
         rtsol_log(run, log_debug, "rtsol_check_timer",
                   "timer expiration on " + ifp->name + ", state = " + state_number(rif.state));
       switch (rif.state) {
-        case rtsol_state::down: {
-          bool ready = usable;
-          for (const auto& a : ifp->addrs)
-            if (a.addr.is_link_local() && a.tentative) ready = false;
-          if (ready) rif.state = rtsol_state::delay;
+        case rtsol_state::down:
+          if (ready_to_solicit(*ifp)) rif.state = rtsol_state::delay;
           break;
-        }
-        case rtsol_state::idle: {
-          // -m: a change of link status re-probes the routers and restarts
-          // the RS sequence.
-          const bool old = rif.active;
-          rif.active = usable;
-          if (old != rif.active) {
-            rtsol_log(run, log_debug, "rtsol_check_timer",
-                      ifp->name + " status is changed from " + std::to_string(old) + " to " +
-                          std::to_string(rif.active));
-            rif.state = rtsol_state::delay;
+        case rtsol_state::idle:
+          break;  // -m: the periodic look at the link (changes are handled above)
+        case rtsol_state::delay:
+          if (rif.probe_routers) {
+            // rtsold probe.c: unicast NS to each default router on the link, so NUD
+            // learns at once whether the old routers are still there.
+            rif.probe_routers = false;
             for (const auto& r : ra_.routers) {
               if (r.ifindex != ifp->index) continue;
               const nd::neighbor* n = nc_.find(r.ifindex, r.addr);
               send_ns(r.ifindex, r.addr, n ? n->lladdr : std::nullopt, false);
             }
           }
-          break;
-        }
-        case rtsol_state::delay:
           rif.state = rtsol_state::probe;
           rtsol_send(run, rif);
           break;
@@ -528,7 +527,6 @@ void node::rtsol_tick(time_point t) {
                       "No answer after sending " + std::to_string(rif.probes) + " RSs");
             rif.probes = 0;
             rif.state = rtsol_state::idle;
-            rif.active = usable;
           }
           break;
       }

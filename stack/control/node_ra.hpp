@@ -55,6 +55,7 @@ struct rtsol_if {
   unsigned dadcount = 0;             // retries while the interface is not ready
   std::optional<time_point> expire;  // nullopt: no timer
   bool active = false;               // link status last seen
+  bool probe_routers = false;        // -m: NS the default routers before the next RS
 };
 
 struct rtsol_run {

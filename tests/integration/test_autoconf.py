@@ -273,6 +273,8 @@ def test_rtsold_m_resolicits_when_the_link_comes_back(net: Net) -> None:
     n.rt.run(["ip", "link", "set", "eth0", "down"])
     wait_until(lambda: "status is changed from 1 to 0" in rtsold.output(), 10, "link down seen")
     n.rt.run(["ip", "link", "set", "eth0", "up"])
+    sock.close()  # it holds ENETDOWN from the link going down
+    sock = n.rt.packet_socket("eth0")
     wait_until(lambda: "status is changed from 0 to 1" in rtsold.output(), 10, "link up seen")
     sock.recv_until(is_rs, 10, "an RS after the link came back")
     out = rtsold.stop()

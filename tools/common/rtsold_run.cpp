@@ -83,7 +83,9 @@ int run_rtsold(bool rtsol, std::vector<std::string> args, const tool_env& env) {
     if (e.code == "ENXIO" || e.code == "EEXIST") {
       // warnmsg(LOG_ERR) from ifconfig(), then errx(1, "failed to initilize %s").
       if (cmd->foreground) env.err << e.message << "\n";
-      std::string ifname = e.message.substr(e.message.rfind(' ') + 1);
+      // "failed to get link layer information for IF" / "interface IF was already cofigured"
+      std::string ifname = e.code == "ENXIO" ? e.message.substr(e.message.rfind(' ') + 1)
+                                             : e.message.substr(10, e.message.find(' ', 10) - 10);
       print_error(prog, env, "failed to initilize " + ifname);
       return 1;
     }

@@ -437,7 +437,7 @@ bool runtime::init_dataplane() {
   node_ = std::make_unique<node::node>(ncfg, env);
   for (const auto& p : ports_) {
     const unsigned ifx = node_->add_interface(p.name, p.port_id, p.mac, p.mtu);
-    const auto l = drivers::read_link(p.port_id);
+    const auto l = drivers::read_link(p);
     node_->set_link(ifx, l.up, l.speed_mbps);
   }
   publisher_->publish(compile(*node_, max_port_));
@@ -531,7 +531,7 @@ void runtime::drain_punts() {
 
 void runtime::poll_links() {
   for (const auto& p : ports_) {
-    const auto l = drivers::read_link(p.port_id);
+    const auto l = drivers::read_link(p);
     if (auto* ifp = node_->interface_by_port(p.port_id);
         ifp && (ifp->link != l.up || ifp->speed_mbps != l.speed_mbps))
       node_->set_link(ifp->index, l.up, l.speed_mbps);

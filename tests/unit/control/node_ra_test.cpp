@@ -472,6 +472,12 @@ TEST_CASE("rtsold re-solicits when the link comes back up", "[control][rtsol]") 
     // the link was down never left).
     for (int i = 0; i < 500 && h.rs_sent().size() < 2; ++i) h.run_for(10ms);
     CHECK(h.rs_sent().size() == 2);
+    // -m probes the default router with an NS when the link comes back.
+    const bool probed = std::any_of(h.sent.begin(), h.sent.end(), [](const bytevec& f) {
+      return f.size() >= 78 && f[54] == wire::icmp6_type::neighbor_solicit &&
+             std::equal(router_ll.b.begin(), router_ll.b.end(), f.begin() + 62);
+    });
+    CHECK(probed == mobile);
     h.ra();  // the answer ends the round
     h.run_for(20s);
     CHECK(h.rs_sent().size() == 2);
