@@ -132,8 +132,8 @@ void node::ra_input(interface& ifp, const ip6_addr& src, std::uint8_t hlim, byte
   }
   if (opts->src_lladdr) nc_.on_lladdr_learned(ifp.index, src, *opts->src_lladdr, now(), true);
   ra_router(ifp, src, ra->router_lifetime(), ra->managed(), ra->other());
+  // What the data path uses (addresses, routes, MTU) reports its own changes.
   for (const auto& pi : opts->prefixes) ra_prefix(ifp, src, pi);
-  changed();
 }
 
 ra_ifinfo& node::ifinfo_for(interface& ifp) {

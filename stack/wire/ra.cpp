@@ -8,43 +8,23 @@
 namespace umi::wire {
 
 result<ra_options, wire_error> parse_ra_options(bytes opts) {
+  // The checks every ND message shares (zero length, truncation, lengths of
+  // the lladdr, MTU and prefix options): RFC 4861 §4.6.
+  auto nd = parse_nd_options(opts);
+  if (!nd) return unexpected{nd.error()};
   ra_options o;
-  std::size_t i = 0;
-  while (i < opts.size()) {
-    if (i + 2 > opts.size()) return unexpected{wire_error::bad_option};
-    const std::uint8_t type = opts[i];
-    const std::size_t len = std::size_t{opts[i + 1]} * 8;
-    // RFC 4861 §4.6: "Nodes MUST silently discard an ND packet that contains
-    // an option with length zero."
-    if (len == 0 || i + len > opts.size()) return unexpected{wire_error::bad_option};
-    const bytes opt = opts.subspan(i, len);
-    switch (type) {
-      case nd_opt::src_lladdr: {
-        if (len != 8) return unexpected{wire_error::bad_option};  // Ethernet: exactly 8
-        mac_addr m;
-        std::copy_n(&opt[2], 6, m.b.begin());
-        o.src_lladdr = m;
-        break;
-      }
-      case nd_opt::mtu:
-        if (len != 8) return unexpected{wire_error::bad_option};
-        o.mtu = load_be32(&opt[4]);
-        break;
-      case nd_opt::prefix_info: {
-        auto p = prefix_info_view::parse(opt);
-        if (!p || len != prefix_info_view::len) return unexpected{wire_error::bad_option};
-        if (p->prefix_len() > 128) {
-          ++o.bad_prefix_len;
-        } else {
-          o.prefixes.push_back(p->decode());
-        }
-        break;
-      }
-      default:
-        break;
+  o.src_lladdr = nd->src_lladdr;
+  o.mtu = nd->mtu;
+  o.count = nd->count;
+  for (std::size_t i = 0; i < opts.size(); i += std::size_t{opts[i + 1]} * 8) {
+    if (opts[i] != nd_opt::prefix_info) continue;
+    auto p = prefix_info_view::parse(opts.subspan(i));
+    if (!p) return unexpected{p.error()};  // cannot happen after the walk above
+    if (p->prefix_len() > 128) {
+      ++o.bad_prefix_len;
+    } else {
+      o.prefixes.push_back(p->decode());
     }
-    ++o.count;
-    i += len;
   }
   return o;
 }
