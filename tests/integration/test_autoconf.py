@@ -12,6 +12,7 @@ through the learned default route. scapy-crafted bad RAs are counted and dropped
 from __future__ import annotations
 
 import ipaddress
+import os
 import re
 import shutil
 import signal
@@ -363,3 +364,34 @@ def test_bad_router_advertisements_are_counted_and_dropped(net: Net) -> None:
     assert not re.search(r"^default", r.tool("netstat", "-rn", "-f", "inet6").stdout, re.M)
     assert r.tool("ndp", "-P").returncode == 0
     assert r.tool("ndp", "-p").stdout == ""
+
+
+def test_rtsold_without_f_detaches_and_keeps_soliciting(net: Net) -> None:
+    n, r = net, net.r
+    assert r.tool("sysctl", "-w", "net.inet6.ip6.accept_rtadv=1").returncode == 0
+    sock = n.rt.packet_socket("eth0")
+
+    def is_rs(frame: bytes) -> bool:
+        return len(frame) > 54 and frame[12:14] == b"\x86\xdd" and frame[20] == 58 and frame[54] == 133
+
+    # As KAME's rtsold without -f: daemon(0, 0), the shell gets its prompt back at once.
+    cp = r.tool("rtsold", "de0", timeout=10)
+    assert cp.returncode == 0 and cp.stdout == "" and cp.stderr == "", describe(cp)
+    sock.recv_until(is_rs, 5, "an RS from the detached rtsold")
+
+    def detached() -> list[int]:
+        pids = []
+        listed = umitest.run(["ip", "netns", "pids", r.ns.name], check=False).stdout.split()
+        for pid in map(int, listed):
+            try:
+                cmd = open(f"/proc/{pid}/cmdline", "rb").read().split(b"\0")
+            except OSError:
+                continue
+            if cmd and cmd[0].endswith(b"/rtsold"):
+                pids.append(pid)
+        return pids
+
+    pids = wait_until(detached, 5, "the detached rtsold")
+    assert len(pids) == 1, pids
+    os.kill(pids[0], signal.SIGTERM)
+    wait_until(lambda: not detached(), 5, "rtsold to exit")
