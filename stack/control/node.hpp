@@ -318,6 +318,8 @@ class node {
   void default_router_flush();
   const ra_ifinfo* nd_ifinfo(unsigned ifindex) const;
   std::uint8_t hop_limit_for(unsigned ifindex) const;
+  // The IPv6 link MTU: an RA's MTU option, else the interface MTU.
+  unsigned link_mtu(const interface& ifp) const;
   struct rtsol_options {
     bool mobile = false, once = false;
     int debug = 0;

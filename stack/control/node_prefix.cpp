@@ -63,6 +63,10 @@ node_result<ok_t> node::prefix_delete(unsigned ifindex, const ip6_addr& prefix, 
     return e.ifindex == ifindex && e.plen == plen && e.prefix == key;
   });
   if (it == prefixes_.end()) return fail(errc::eaddrnotavail, "Can't assign requested address");
+  if (it->from_ra) {  // its autoconf address and on-link route go with it
+    remove_ra_prefix(static_cast<std::size_t>(it - prefixes_.begin()));
+    return ok;
+  }
   // The addresses made from the prefix go with it.
   std::vector<ip6_addr> gone;
   for (const auto& a : ifp->addrs)

@@ -103,7 +103,8 @@ void node::ra_input(interface& ifp, const ip6_addr& src, std::uint8_t hlim, byte
   counters_.inc(stats::icmp6::ra_accepted);
   counters_.icmp6[static_cast<std::size_t>(stats::icmp6::ra_badprefix)] += opts->bad_prefix_len;
 
-  // §6.3.4: the link parameters an RA may set; zero means unspecified.
+  // §6.3.4: the link parameters an RA may set; zero means unspecified. They
+  // shape what the node itself sends on the link (KAME's nd_ifinfo).
   ra_ifinfo& ii = ifinfo_for(ifp);
   if (ra->cur_hop_limit() != 0) ii.curhlim = ra->cur_hop_limit();
   if (ra->reachable_time() != 0 && ra->reachable_time() <= 3600000 &&
@@ -120,11 +121,8 @@ void node::ra_input(interface& ifp, const ip6_addr& src, std::uint8_t hlim, byte
   if (opts->mtu) {
     // §6.3.4: an MTU below the IPv6 minimum or above the link's maximum is
     // ignored.
-    if (*opts->mtu >= 1280 && *opts->mtu <= ii.maxmtu) {
-      if (ifp.mtu != *opts->mtu) {
-        ifp.mtu = *opts->mtu;
-        changed();
-      }
+    if (*opts->mtu >= 1280 && *opts->mtu <= ifp.mtu) {
+      ii.linkmtu = *opts->mtu;
     } else {
       log(ifp.name + ": RA from " + src.to_string() + " with bogus MTU " +
           std::to_string(*opts->mtu) + " ignored");
@@ -141,7 +139,6 @@ ra_ifinfo& node::ifinfo_for(interface& ifp) {
     if (i.ifindex == ifp.index) return i;
   ra_ifinfo i;
   i.ifindex = ifp.index;
-  i.maxmtu = ifp.mtu;
   ra_.ifinfo.push_back(i);
   return ra_.ifinfo.back();
 }
@@ -150,6 +147,11 @@ const ra_ifinfo* node::nd_ifinfo(unsigned ifindex) const {
   for (const auto& i : ra_.ifinfo)
     if (i.ifindex == ifindex) return &i;
   return nullptr;
+}
+
+unsigned node::link_mtu(const interface& ifp) const {
+  const ra_ifinfo* ii = nd_ifinfo(ifp.index);
+  return ii && ii->linkmtu ? std::min(*ii->linkmtu, ifp.mtu) : ifp.mtu;
 }
 
 std::uint8_t node::hop_limit_for(unsigned ifindex) const {
@@ -291,6 +293,19 @@ void node::ra_prefix(interface& ifp, const ip6_addr& router, const wire::prefix_
       if (a != nullptr && !a->autoconf) a = nullptr;  // set by hand: not ours to age
     }
   }
+  // §6.3.4: an on-link prefix makes its destinations direct neighbours (a
+  // connected route, as an address of the prefix would bring). ::/0 stays
+  // the default route's.
+  if (pi.onlink && plen > 0 && pi.valid_lifetime != 0 && rt6_.find(prefix, plen) == nullptr) {
+    control::route6 net;
+    net.dest = prefix;
+    net.plen = plen;
+    net.kind = control::route_kind::connected;
+    if (auto r = rt6_.add(net, control::nexthop{control::nh_type::forward, ifp.index, {}, 0})) {
+      route_event("RTM_ADD", **r);
+      changed();
+    }
+  }
   if (a != nullptr) {
     a->preferred_until = lifetime_end(t, pi.preferred_lifetime);
     a->deprecated = pi.preferred_lifetime == 0;
@@ -311,6 +326,15 @@ void node::remove_ra_prefix(std::size_t index) {
     if (const addr_entry* a = ifp->find(p.addr); a && a->autoconf) {
       log(ifp->name + ": autoconfigured address " + p.addr.to_string() + " expired");
       (void)delete_address(ifp->name, p.addr);
+    }
+    // The on-link route goes with the prefix unless an address still holds it.
+    const auto* c = rt6_.find(p.prefix, p.plen);
+    const bool held = std::any_of(ifp->addrs.begin(), ifp->addrs.end(), [&](const addr_entry& a) {
+      return a.plen == p.plen && a.addr.masked(p.plen) == p.prefix;
+    });
+    if (c && !held && c->kind == control::route_kind::connected &&
+        rt6_.hop(c->nh).ifindex == ifp->index) {
+      if (auto r = rt6_.remove(p.prefix, p.plen)) route_event("RTM_DELETE", *r);
     }
   }
   changed();

@@ -38,7 +38,7 @@ struct default_router {
 // What RAs told us about a link (ndp -i); unset fields keep the defaults.
 struct ra_ifinfo {
   unsigned ifindex = 0;
-  unsigned maxmtu = 0;  // the device MTU before any RA lowered it
+  std::optional<unsigned> linkmtu;  // the MTU option (the interface MTU stays)
   std::optional<std::uint8_t> curhlim;
   std::optional<std::uint32_t> basereachable_ms;
   std::optional<std::uint32_t> retrans_ms;

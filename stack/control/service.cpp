@@ -126,11 +126,10 @@ json::object render_interface(const node::node& n, const node::interface& i) {
                                 {"prefixlen", a.plen},
                                 {"broadcast", wire::ip4_to_string(a.broadcast())}});
   // ndp -i: the link parameters, as router advertisements set them.
-  const node::ra_ifinfo* ii = n.nd_ifinfo(i.index);
   const auto& nd = n.config().nd;
   json::object ndinfo{
-      {"linkmtu", i.mtu},
-      {"maxmtu", ii && ii->maxmtu ? ii->maxmtu : i.mtu},
+      {"linkmtu", n.link_mtu(i)},
+      {"maxmtu", i.mtu},
       {"curhlim", n.hop_limit_for(i.index)},
       {"basereachable",
        std::chrono::duration_cast<std::chrono::milliseconds>(nd.base_reachable_time).count()},

@@ -362,8 +362,11 @@ def test_bad_router_advertisements_are_counted_and_dropped(net: Net) -> None:
     assert r.tool("ndp", "-R").returncode == 0
     assert r.tool("ndp", "-r").stdout == ""
     assert not re.search(r"^default", r.tool("netstat", "-rn", "-f", "inet6").stdout, re.M)
+    assert "2001:db8:100:" in r.tool("netstat", "-rn", "-f", "inet6").stdout  # on-link routes
     assert r.tool("ndp", "-P").returncode == 0
     assert r.tool("ndp", "-p").stdout == ""
+    nr = r.tool("netstat", "-rn", "-f", "inet6").stdout
+    assert "2001:db8:100:" not in nr, nr
 
 
 def test_rtsold_without_f_detaches_and_keeps_soliciting(net: Net) -> None:

@@ -302,19 +302,31 @@ TEST_CASE("RA parameters: hop limit, MTU, reachable and retrans times", "[contro
   s.retrans = 2000;
   h.ra(s);
   CHECK(h.n.hop_limit_for(h.ifindex) == 42);
-  CHECK(h.ifp().mtu == 1400);
+  CHECK(h.n.link_mtu(h.ifp()) == 1400);
+  CHECK(h.ifp().mtu == 1500);  // the interface MTU (and IPv4) stays
   const auto* ii = h.n.nd_ifinfo(h.ifindex);
   REQUIRE(ii != nullptr);
-  CHECK(ii->maxmtu == 1500);
   CHECK(ii->basereachable_ms == 20000u);
   CHECK(h.n.config().nd.retrans_timer == 2s);
   // An MTU above the link's maximum or below 1280 is ignored.
   s.mtu = 9000;
   h.ra(s);
-  CHECK(h.ifp().mtu == 1400);
+  CHECK(h.n.link_mtu(h.ifp()) == 1400);
   s.mtu = 1000;
   h.ra(s);
-  CHECK(h.ifp().mtu == 1400);
+  CHECK(h.n.link_mtu(h.ifp()) == 1400);
+  // What the node sends is fragmented to the link MTU.
+  REQUIRE(h.n.add_address("de0", ip6_of("2001:db8:9::1"), {64, true, false}));
+  node::send_request big;
+  big.dst = ip6_of("2001:db8:9::2");
+  big.hop_limit = 7;
+  big.payload.assign(1500, 0);
+  big.payload[0] = 128;  // echo request
+  h.sent.clear();
+  REQUIRE(h.n.set_neighbor(h.ifindex, big.dst, router_mac, false));
+  REQUIRE(h.n.send(big));
+  REQUIRE(h.sent.size() == 2);
+  CHECK(h.sent[0].size() - 14 <= 1400);
   // Hop limit 0 is "unspecified" and keeps what we have.
   s.hop_limit = 0;
   h.ra(s);
@@ -396,6 +408,27 @@ TEST_CASE("bad prefix options are skipped, the rest of the RA applies", "[contro
   REQUIRE(h.n.prefixes().size() == 1);
   CHECK(h.n.prefixes()[0].prefix == ip6_of("2001:db8:3::"));
   CHECK(h.n.default_routers().size() == 1);
+}
+
+TEST_CASE("an on-link prefix is a connected route for its lifetime", "[control][ra]") {
+  harness h;
+  const ip6_addr p2 = ip6_of("2001:db8:2::");
+  h.ra(ra_spec{.prefixes = {pio{p2, 64, 0x80, 30, 30}}});  // L only
+  const auto* c = h.n.routes().find(p2, 64);
+  REQUIRE(c != nullptr);
+  CHECK(c->kind == umi::control::route_kind::connected);
+  CHECK(h.n.routes().hop(c->nh).ifindex == h.ifindex);
+  CHECK_FALSE(h.n.routes().hop(c->nh).gateway.has_value());
+  CHECK(h.ifp().addrs.size() == 1);  // no address without A
+  h.run_for(31s, 1s);
+  CHECK(h.prefix(p2) == nullptr);
+  CHECK(h.n.routes().find(p2, 64) == nullptr);
+  // Lifetime 0 for an on-link-only prefix times it out at once (§6.3.4).
+  h.ra(ra_spec{.prefixes = {pio{p2, 64, 0x80, 600, 600}}});
+  REQUIRE(h.n.routes().find(p2, 64) != nullptr);
+  h.ra(ra_spec{.prefixes = {pio{p2, 64, 0x80, 0, 0}}});
+  CHECK(h.prefix(p2) == nullptr);
+  CHECK(h.n.routes().find(p2, 64) == nullptr);
 }
 
 TEST_CASE("a flood of distinct prefixes and routers stays bounded", "[control][ra]") {
