@@ -349,8 +349,8 @@ void node::ra_tick(time_point t) {
     log("default router " + r.addr.to_string() + " expired");
     return true;
   });
-  // A route flush or a lost link may also have left the ::/0 route stale.
-  if (ra_.routers.size() != before || !ra_.routers.empty()) sync_default_route();
+  // (A route flush removes the ::/0 route until the next RA puts it back.)
+  if (ra_.routers.size() != before) sync_default_route();
   for (auto& ifp : ifs_) {
     for (auto& a : ifp.addrs) {
       if (a.autoconf && !a.deprecated && a.preferred_until && *a.preferred_until <= t) {
