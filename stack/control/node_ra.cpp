@@ -91,6 +91,11 @@ void node::ra_input(interface& ifp, const ip6_addr& src, std::uint8_t hlim, byte
     counters_.inc(stats::icmp6::ra_badopt);
     return;
   }
+  // Our own RA, looped back to the all-nodes group we belong to, teaches nothing.
+  if (ifp.find(src) != nullptr) {
+    counters_.inc(stats::icmp6::ra_ignored);
+    return;
+  }
   // A valid RA ends a solicitation round whether or not we act on it (KAME
   // rtsold listens on its own socket).
   rtsol_heard_ra(ifp.index, src);

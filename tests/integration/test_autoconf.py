@@ -28,6 +28,7 @@ from scapy.layers.inet6 import (  # noqa: E402
     ICMPv6ND_RA, ICMPv6NDOptPrefixInfo, IPv6)
 from scapy.layers.l2 import Ether  # noqa: E402
 from scapy.packet import Raw  # noqa: E402
+from scapy.utils import checksum  # noqa: E402
 
 PREFIX = "2001:db8:1::"
 BEYOND = "2001:db8:2::1"
@@ -89,15 +90,6 @@ def inet6(r: umitest.Router, addr: str) -> dict | None:
     return next((a for a in ifc["inet6"] if a["addr"] == addr), None)
 
 
-def checksum(data: bytes) -> int:
-    if len(data) % 2:
-        data += b"\0"
-    total = sum(struct.unpack(f"!{len(data) // 2}H", data))
-    while total >> 16:
-        total = (total & 0xFFFF) + (total >> 16)
-    return ~total & 0xFFFF
-
-
 def flood_frame(template: bytes, i: int) -> bytes:
     """The template RA (Ethernet + IPv6 + RA + one prefix option) from router fe80::1:0 + i
     for prefix 2001:db8:100:: + (i << 64), with its checksum redone."""
@@ -112,6 +104,11 @@ def flood_frame(template: bytes, i: int) -> bytes:
     pseudo = bytes(f[22:54]) + struct.pack("!I3xB", len(icmp), 58)
     f[56:58] = struct.pack("!H", checksum(pseudo + bytes(icmp)))
     return bytes(f)
+
+
+def is_rs(frame: bytes) -> bool:
+    """An Ethernet frame carrying an ICMPv6 Router Solicitation (no extension headers)."""
+    return len(frame) > 54 and frame[12:14] == b"\x86\xdd" and frame[20] == 58 and frame[54] == 133
 
 
 def sec(text: str) -> int:
@@ -254,9 +251,6 @@ def test_rtsold_m_resolicits_when_the_link_comes_back(net: Net) -> None:
     assert r.tool("sysctl", "-w", "net.inet6.ip6.accept_rtadv=1").returncode == 0
     sock = n.rt.packet_socket("eth0")
 
-    def is_rs(frame: bytes) -> bool:
-        return len(frame) > 54 and frame[12:14] == b"\x86\xdd" and frame[20] == 58 and frame[54] == 133
-
     rtsold = n.lab.spawn([str(umitest.KAME_DIR / "rtsold"), "-f", "-m", "-d", "de0"], netns=r.ns,
                          name="rtsold", env={"UMIGAME_SOCKET": str(r.socket)})
     umitest.register_log("rtsold", rtsold.out_path)
@@ -373,9 +367,6 @@ def test_rtsold_without_f_detaches_and_keeps_soliciting(net: Net) -> None:
     n, r = net, net.r
     assert r.tool("sysctl", "-w", "net.inet6.ip6.accept_rtadv=1").returncode == 0
     sock = n.rt.packet_socket("eth0")
-
-    def is_rs(frame: bytes) -> bool:
-        return len(frame) > 54 and frame[12:14] == b"\x86\xdd" and frame[20] == 58 and frame[54] == 133
 
     # As KAME's rtsold without -f: daemon(0, 0), the shell gets its prompt back at once.
     cp = r.tool("rtsold", "de0", timeout=10)

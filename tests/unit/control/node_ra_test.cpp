@@ -170,6 +170,14 @@ TEST_CASE("with accept_rtadv 0 an RA changes nothing", "[control][ra]") {
   CHECK(h.ifp().addrs.size() == 1);
 }
 
+TEST_CASE("our own RA looped back is ignored", "[control][ra]") {
+  harness h;
+  h.ra({}, ip6_of("fe80::ff:fe00:1"));  // our link-local address
+  CHECK(h.count(stats::icmp6::ra_ignored) == 1);
+  CHECK(h.n.default_routers().empty());
+  CHECK(h.n.prefixes().empty());
+}
+
 TEST_CASE("a router is ignored by a node that forwards", "[control][ra]") {
   harness h;
   REQUIRE(h.n.sysctl().set("net.inet6.ip6.forwarding", "1"));
