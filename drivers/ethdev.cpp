@@ -159,6 +159,7 @@ result<std::vector<port_info>, std::string> setup_ports(const control::daemon_co
       std::ifstream f("/sys/class/net/" + iface + "/mtu");
       unsigned kmtu = 0;
       if (f >> kmtu && kmtu >= 1280 && kmtu < pi.mtu) pi.mtu = kmtu;
+      pi.kernel_iface = iface;
     }
     out.push_back(pi);
   }
@@ -178,6 +179,16 @@ link_state read_link(std::uint16_t port_id) {
   if (rte_eth_link_get_nowait(port_id, &l) != 0) return s;
   s.up = l.link_status == RTE_ETH_LINK_UP;
   s.speed_mbps = l.link_speed == RTE_ETH_SPEED_NUM_UNKNOWN ? 0 : l.link_speed;
+  return s;
+}
+
+link_state read_link(const port_info& port) {
+  link_state s = read_link(port.port_id);
+  if (port.kernel_iface.empty() || !s.up) return s;
+  // "1" with carrier, "0" without; unreadable while the interface is down.
+  std::ifstream f("/sys/class/net/" + port.kernel_iface + "/carrier");
+  int carrier = 0;
+  if (!(f >> carrier) || carrier != 1) s.up = false;
   return s;
 }
 

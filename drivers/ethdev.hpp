@@ -30,7 +30,8 @@ struct port_info {
   std::uint16_t port_id = 0;
   mac_addr mac;
   unsigned mtu = 1500;
-  unsigned queues = 1;  // RX = TX queue pairs configured
+  unsigned queues = 1;       // RX = TX queue pairs configured
+  std::string kernel_iface;  // the kernel interface under an af_packet/af_xdp vdev
 };
 
 // Finds and starts every configured port with `queues` RX queues and at
@@ -44,6 +45,9 @@ struct link_state {
   std::uint32_t speed_mbps = 0;
 };
 link_state read_link(std::uint16_t port_id);
+// The same, with the carrier of the kernel interface under a vdev: PMDs such
+// as net_af_packet report their link up forever, whatever the veth does.
+link_state read_link(const port_info& port);
 
 // The vdev's device name (text before the first comma).
 std::string vdev_name(const std::string& vdev);

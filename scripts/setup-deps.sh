@@ -13,7 +13,7 @@ packages=(
   libtomlplusplus-dev libsystemd-dev libpcap-dev
   catch2 clang-format
   # run and test (integration tests use the Linux kernel in namespaces as the peer)
-  systemd iproute2 iputils-ping ndisc6 ethtool tshark
+  systemd iproute2 iputils-ping ndisc6 ethtool tshark radvd
   python3-pytest python3-scapy
 )
 

@@ -49,6 +49,16 @@ addr_entry* interface::find(const ip6_addr& a) noexcept {
   return nullptr;
 }
 
+std::optional<std::array<std::uint8_t, 8>> interface::interface_id() const {
+  for (const auto& a : addrs) {
+    if (!a.addr.is_link_local()) continue;
+    std::array<std::uint8_t, 8> id{};
+    std::copy(a.addr.b.begin() + 8, a.addr.b.end(), id.begin());
+    return id;
+  }
+  return std::nullopt;
+}
+
 std::set<ip6_addr> interface::groups() const {
   // RFC 4291 §2.8: all-nodes (node- and link-local) and the solicited-node
   // group of every unicast and anycast address.
@@ -249,6 +259,11 @@ node_result<ok_t> node::add_address(std::string_view ifname, const ip6_addr& a, 
   if (addr_entry* e = ifp->find(a)) {
     e->plen = p.plen;
     e->anycast = p.anycast;
+    // Configured by hand: an autoconfigured address stops ageing (RAs never
+    // expire what an administrator set).
+    e->autoconf = e->deprecated = false;
+    e->valid_until.reset();
+    e->preferred_until.reset();
     changed();
     return ok;
   }
@@ -330,6 +345,8 @@ void node::tick() {
       }
     }
   }
+  ra_tick(t);
+  rtsol_tick(t);
   nc_.tick(t);
   arp_.tick(t);
   expire_reassembly(t);

@@ -19,6 +19,7 @@
 #include "stack/base/clock.hpp"
 #include "stack/base/result.hpp"
 #include "stack/base/rng.hpp"
+#include "stack/control/node_ra.hpp"
 #include "stack/control/routes.hpp"
 #include "stack/control/rtadv.hpp"
 #include "stack/control/stats.hpp"
@@ -29,6 +30,7 @@
 #include "stack/wire/ipv4.hpp"
 #include "stack/wire/ipv6.hpp"
 #include "stack/wire/ndp.hpp"
+#include "stack/wire/ra.hpp"
 
 namespace umi::node {
 
@@ -62,6 +64,9 @@ struct addr_entry {
   bool duplicated = false;
   bool deprecated = false;
   bool autoconf = false;
+  // Lifetimes of an address formed from an RA prefix (RFC 4862 §5.5.3);
+  // nullopt: infinite.
+  std::optional<time_point> valid_until, preferred_until;
   // DAD progress (RFC 4862 §5.4).
   bool dad_running = false;
   unsigned dad_ns_left = 0;
@@ -94,6 +99,9 @@ struct interface {
   const addr_entry* find(const ip6_addr& a) const noexcept;
   addr_entry* find(const ip6_addr& a) noexcept;
   std::set<ip6_addr> groups() const;  // joined multicast groups
+  // The identifier prefix-formed addresses use (KAME: the low 64 bits of
+  // the link-local address); nullopt without a link-local address.
+  std::optional<std::array<std::uint8_t, 8>> interface_id() const;
 };
 
 struct node_config {
@@ -171,6 +179,11 @@ struct prefix_entry {
   bool onlink = true;
   bool autonomous = true;
   ip6_addr addr;  // the address formed from it (when autonomous)
+  // Learned from router advertisements (KAME origin RA) rather than set by
+  // hand (origin static); RA prefixes expire and list their routers.
+  bool from_ra = false;
+  std::optional<time_point> expire;  // RA prefixes: end of the valid lifetime
+  std::vector<ip6_addr> advertisers;
 };
 
 // RFC 2894 match and use parts of `prefix ... matchpr ... usepr ...`.
@@ -201,6 +214,9 @@ struct node_env {
   fib::reclaimer* reclaimer = nullptr;
   // Routing socket style events for `route monitor`.
   std::function<void(const char* type, const control::route6&)> route_event;
+  // rtsol/rtsold log lines and the end of an `rtsol` (-1) run.
+  std::function<void(const rtsol_log_event&)> rtsol_log;
+  std::function<void(std::uint64_t run)> rtsol_done;
 };
 
 struct route_spec {
@@ -315,6 +331,20 @@ class node {
   };
   node_result<std::vector<renumbered>> prefix_renumber(const renumber_spec& spec);
   const std::vector<prefix_entry>& prefixes() const { return prefixes_; }
+  // Stateless autoconfiguration, host side (node_ra.cpp): the default
+  // router list (ndp -r / -R) and the router solicitor of rtsol/rtsold.
+  const std::vector<default_router>& default_routers() const { return ra_.routers; }
+  void default_router_flush();
+  const ra_ifinfo* nd_ifinfo(unsigned ifindex) const;
+  std::uint8_t hop_limit_for(unsigned ifindex) const;
+  // The IPv6 link MTU: an RA's MTU option, else the interface MTU.
+  unsigned link_mtu(const interface& ifp) const;
+  struct rtsol_options {
+    bool mobile = false, once = false;
+    int debug = 0;
+  };
+  node_result<std::uint64_t> rtsol_start(const std::vector<unsigned>& ifindexes, rtsol_options o);
+  void rtsol_stop(std::uint64_t run);
   // Packets the slow path forwarded through a next hop (netstat -r "Use",
   // with the workers' counts).
   std::uint64_t slow_path_use(std::uint32_t nexthop, bool v4) const {
@@ -378,6 +408,19 @@ class node {
   void send_redirect(interface& in, bytes offending, const ip6_addr& target, const ip6_addr& dst);
   void redirect_input(interface& ifp, const ip6_addr& src, std::uint8_t hlim, bytes msg);
   void assign_link_local(interface& ifp);
+  // node_ra.cpp
+  void ra_input(interface& ifp, const ip6_addr& src, std::uint8_t hlim, bytes msg);
+  void ra_prefix(interface& ifp, const ip6_addr& router, const wire::prefix_info& pi);
+  void ra_router(interface& ifp, const ip6_addr& router, std::uint16_t lifetime, bool m, bool o);
+  ra_ifinfo& ifinfo_for(interface& ifp);
+  void ra_tick(time_point t);
+  void sync_default_route();
+  void remove_ra_prefix(std::size_t index);
+  void rtsol_tick(time_point t);
+  void rtsol_heard_ra(unsigned ifindex, const ip6_addr& src);
+  void rtsol_send(rtsol_run& run, rtsol_if& rif);
+  void rtsol_timer_update(rtsol_run& run, rtsol_if& rif);
+  void rtsol_log(const rtsol_run& run, int prio, const char* func, const std::string& msg) const;
   void dad_failed(interface& ifp, addr_entry& a, const char* why);
   void deliver(interface& ifp, bytes ip6pkt, bool l2_multicast);
   void icmp_input(interface& ifp, bytes ip6pkt, std::size_t off, bool l2_multicast);
@@ -442,6 +485,7 @@ class node {
   void expire_reassembly(time_point t);
   std::map<reass_key, reassembly> reass_;
   std::vector<prefix_entry> prefixes_;
+  ra_host ra_;
   std::vector<std::uint64_t> slow_use6_, slow_use4_;
 
   node_config cfg_;

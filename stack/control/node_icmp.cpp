@@ -85,9 +85,10 @@ void node::icmp_input(interface& ifp, bytes pkt, std::size_t off, bool l2_multic
       rs_input(ifp, ip->src(), ip->hop_limit(), msg);
       return;
     case wire::icmp6_type::router_advert:
-      // RFC 4861 §6.1: validity first; an advertising router compares other
+      // RFC 4861 §6.1: validity first (node_ra.cpp counts the refusals). A host
+      // learns from RAs (node_ra.cpp); an advertising router compares other
       // routers' RAs with its own (§6.2.7, rtadv.cpp).
-      if (ip->hop_limit() != 255) counters_.inc(stats::icmp6::nd_badhlim);
+      ra_input(ifp, ip->src(), ip->hop_limit(), msg);
       rtadv_ra_input(ifp, ip->src(), ip->hop_limit(), msg);
       return;
     default:

@@ -128,7 +128,7 @@ node_result<send_result> node::send(send_request r) {
     src = *s;
   }
   const std::uint8_t hlim =
-      r.hop_limit ? *r.hop_limit : (r.dst.is_multicast() ? 1 : cfg_.hop_limit);
+      r.hop_limit ? *r.hop_limit : (r.dst.is_multicast() ? 1 : hop_limit_for(ifp->index));
   auto pkt = build_ip6(src, r.dst, r.next_header, hlim, std::move(r.payload));
   send_result res{src, ifp->index};
 
@@ -141,7 +141,7 @@ node_result<send_result> node::send(send_request r) {
   if (r.dst.is_multicast()) {
     const bool joined = ifp->groups().count(r.dst) != 0;
     auto copy = joined ? pkt : std::vector<std::uint8_t>{};
-    for (auto& piece : fragment(std::move(pkt), ifp->mtu))
+    for (auto& piece : fragment(std::move(pkt), link_mtu(*ifp)))
       emit(*ifp, r.dst.multicast_mac(), std::move(piece));
     // IPV6_MULTICAST_LOOP (default on): our own membership hears it too.
     if (joined) {
@@ -150,7 +150,7 @@ node_result<send_result> node::send(send_request r) {
     }
     return res;
   }
-  for (auto& piece : fragment(std::move(pkt), ifp->mtu)) {
+  for (auto& piece : fragment(std::move(pkt), link_mtu(*ifp))) {
     mac_addr mac;
     switch (nc_.resolve(ifp->index, next_hop, &piece, now(), mac)) {
       case nd::neighbor_cache::resolve_result::send:

@@ -8,18 +8,6 @@ namespace umi::node {
 
 namespace {
 
-// The interface identifier KAME uses for prefix-formed addresses: the low
-// 64 bits of the interface's link-local address.
-std::optional<std::array<std::uint8_t, 8>> interface_id(const interface& ifp) {
-  for (const auto& a : ifp.addrs) {
-    if (!a.addr.is_link_local()) continue;
-    std::array<std::uint8_t, 8> id{};
-    std::copy(a.addr.b.begin() + 8, a.addr.b.end(), id.begin());
-    return id;
-  }
-  return std::nullopt;
-}
-
 // New prefix: the first `uselen` bits of usepr, the next `keeplen` bits of
 // the matched prefix, zeros after (RFC 2894 §3.1.3).
 ip6_addr build_prefix(const ip6_addr& use, unsigned uselen, const ip6_addr& old, unsigned keeplen) {
@@ -46,11 +34,16 @@ node_result<ok_t> node::prefix_set(const prefix_entry& in) {
     return e.ifindex == p.ifindex && e.plen == p.plen && e.prefix == p.prefix;
   });
   if (p.autonomous && p.plen <= 64) {
-    auto id = interface_id(*ifp);
+    auto id = ifp->interface_id();
     if (!id) return fail(errc::eaddrnotavail, "no interface identifier on " + ifp->name);
     p.addr = make_addr(p.prefix, *id);
-    if (ifp->find(p.addr) == nullptr) {
+    if (addr_entry* a = ifp->find(p.addr); a == nullptr) {
       if (auto r = add_address(ifp->name, p.addr, {p.plen, true, false}); !r) return r;
+    } else if (a->autoconf) {
+      // Set by hand now: RAs no longer age it.
+      a->autoconf = a->deprecated = false;
+      a->valid_until.reset();
+      a->preferred_until.reset();
     }
   }
   if (it != prefixes_.end()) {
@@ -70,6 +63,10 @@ node_result<ok_t> node::prefix_delete(unsigned ifindex, const ip6_addr& prefix, 
     return e.ifindex == ifindex && e.plen == plen && e.prefix == key;
   });
   if (it == prefixes_.end()) return fail(errc::eaddrnotavail, "Can't assign requested address");
+  if (it->from_ra) {  // its autoconf address and on-link route go with it
+    remove_ra_prefix(static_cast<std::size_t>(it - prefixes_.begin()));
+    return ok;
+  }
   // The addresses made from the prefix go with it.
   std::vector<ip6_addr> gone;
   for (const auto& a : ifp->addrs)

@@ -123,6 +123,13 @@ std::string media_name(std::uint32_t mbps) {
 constexpr unsigned iff_up = 0x1, iff_broadcast = 0x2, iff_running = 0x40, iff_simplex = 0x800,
                    iff_multicast = 0x8000;
 
+// Seconds until `t` (never negative), or null for an infinite lifetime.
+json::value seconds_left(const node::node& n, const std::optional<time_point>& t) {
+  if (!t) return nullptr;
+  return std::max<std::int64_t>(
+      0, std::chrono::duration_cast<std::chrono::seconds>(*t - n.now()).count());
+}
+
 json::object render_interface(const node::node& n, const node::interface& i) {
   unsigned flags = iff_broadcast | iff_simplex | iff_multicast;
   if (i.up) flags |= iff_up;
@@ -139,19 +146,31 @@ json::object render_interface(const node::node& n, const node::interface& i) {
                                  {"prefixlen", a.plen},
                                  {"scopeid", a.addr.is_link_local() ? i.index : 0u},
                                  {"flags", std::move(f)},
-                                 {"pltime", nullptr},
-                                 {"vltime", nullptr}});
+                                 {"pltime", seconds_left(n, a.preferred_until)},
+                                 {"vltime", seconds_left(n, a.valid_until)}});
   }
-  (void)n;
   json::array inet;
   for (const auto& a : i.addrs4)
     inet.push_back(json::object{{"addr", wire::ip4_to_string(a.addr)},
                                 {"prefixlen", a.plen},
                                 {"broadcast", wire::ip4_to_string(a.broadcast())}});
+  // ndp -i: the link parameters, as router advertisements set them.
+  const auto& nd = n.config().nd;
+  json::object ndinfo{
+      {"linkmtu", n.link_mtu(i)},
+      {"maxmtu", i.mtu},
+      {"curhlim", n.hop_limit_for(i.index)},
+      {"basereachable",
+       std::chrono::duration_cast<std::chrono::milliseconds>(nd.base_reachable_time).count()},
+      {"reachable",
+       std::chrono::duration_cast<std::chrono::seconds>(n.neighbors().reachable_time()).count()},
+      {"retrans", std::chrono::duration_cast<std::chrono::milliseconds>(nd.retrans_timer).count()},
+      {"nud", true}};
   return {{"name", i.name},
           {"index", i.index},
           {"flags", flags},
           {"mtu", i.mtu},
+          {"nd", std::move(ndinfo)},
           {"ether", i.mac.to_padded_string()},
           {"media", media_name(i.speed_mbps)},
           {"status", i.link ? "active" : "no carrier"},
@@ -299,6 +318,9 @@ void control_service::accept() {
 
 void control_service::forget(session* s) {
   rtadvd_session_closed(s);
+  // rtsold lives as long as its connection (the tool is the daemon process).
+  for (const auto& [run, req] : s->rtsol_runs) node_.rtsol_stop(run);
+  s->rtsol_runs.clear();
   for (auto it = sessions_.begin(); it != sessions_.end(); ++it) {
     if (it->get() == s) {
       sessions_.erase(it);
@@ -760,6 +782,17 @@ json::value control_service::op_prefix(const std::string& op, const json::object
     json::array out;
     for (const auto& p : node_.prefixes()) {
       const node::interface* ifp = node_.interface_by_index(p.ifindex);
+      json::array routers;
+      for (const auto& r : p.advertisers) {
+        // ndp -p: the router's neighbour state (KAME: reachable when the
+        // entry is past INCOMPLETE, "no neighbor state" without an entry).
+        const nd::neighbor* nb = node_.neighbors().find(p.ifindex, r);
+        const char* st = nb == nullptr                            ? "none"
+                         : nb->state == nd::nud_state::incomplete ? "unreachable"
+                                                                  : "reachable";
+        routers.push_back(json::object{
+            {"addr", r.to_string()}, {"ifname", ifp ? ifp->name : "?"}, {"state", st}});
+      }
       out.push_back(json::object{{"prefix", p.prefix.to_string()},
                                  {"prefixlen", p.plen},
                                  {"ifname", ifp ? ifp->name : "?"},
@@ -767,9 +800,9 @@ json::value control_service::op_prefix(const std::string& op, const json::object
                                  {"autonomous", p.autonomous},
                                  {"vltime", lifetime(p.vltime)},
                                  {"pltime", lifetime(p.pltime)},
-                                 {"expire", nullptr},
-                                 {"origin", "static"},
-                                 {"advertising_routers", json::array{}}});
+                                 {"expire", seconds_left(node_, p.expire)},
+                                 {"origin", p.from_ra ? "RA" : "static"},
+                                 {"advertising_routers", std::move(routers)}});
     }
     return json::object{{"prefixes", std::move(out)}};
   }
@@ -840,6 +873,73 @@ json::value control_service::op_prefix(const std::string& op, const json::object
                                {"to", x.to.to_string() + "/" + std::to_string(x.plen)}});
   }
   return json::object{{"renumbered", std::move(out)}};
+}
+
+// Stateless autoconfiguration, host side: the default router list (ndp -r,
+// -R) and the router solicitor of rtsol/rtsold, whose log lines stream back
+// to the session that started it.
+json::value control_service::op_autoconf(session* s, std::int64_t id, const std::string& op,
+                                         const json::object& a) {
+  if (op == "default_routers" || op == "default_router_flush") {
+    json::array out;
+    for (const auto& r : node_.default_routers()) {
+      const node::interface* ifp = node_.interface_by_index(r.ifindex);
+      std::string flags;
+      if (r.managed) flags += 'M';
+      if (r.other) flags += 'O';
+      out.push_back(json::object{{"addr", r.addr.to_string()},
+                                 {"ifname", ifp ? ifp->name : "?"},
+                                 {"scopeid", r.ifindex},
+                                 {"flags", flags},
+                                 {"expire", seconds_left(node_, r.expire)}});
+    }
+    if (op == "default_routers") return json::object{{"routers", std::move(out)}};
+    node_.default_router_flush();
+    return json::object{{"deleted", std::move(out)}};
+  }
+  if (op == "rtsol_stop") {
+    auto run = arg_int(a, "run");
+    if (!run || *run <= 0) throw op_error{"EINVAL", "run must be a positive integer"};
+    node_.rtsol_stop(static_cast<std::uint64_t>(*run));
+    if (s) s->rtsol_runs.erase(static_cast<std::uint64_t>(*run));
+    return json::object{};
+  }
+  std::vector<unsigned> ifs;
+  auto it = a.find("names");
+  if (it == a.end() || !it->value().is_array() || it->value().as_array().empty())
+    throw op_error{"bad_request", "names must be a non-empty array"};
+  for (const auto& v : it->value().as_array()) {
+    if (!v.is_string()) throw op_error{"bad_request", "names must be strings"};
+    const std::string name(v.as_string());
+    const node::interface* ifp = node_.find_interface(name);
+    if (ifp == nullptr) throw op_error{"ENXIO", "failed to get link layer information for " + name};
+    ifs.push_back(ifp->index);
+  }
+  node::node::rtsol_options o;
+  o.mobile = arg_bool(a, "mobile", false);
+  o.once = arg_bool(a, "once", false);
+  o.debug = static_cast<int>(arg_int(a, "debug").value_or(0));
+  const std::uint64_t run = check(node_.rtsol_start(ifs, o));
+  if (s) s->rtsol_runs[run] = id;
+  return json::object{{"run", run}};
+}
+
+void control_service::on_rtsol_log(const node::rtsol_log_event& ev) {
+  for (const auto& s : sessions_) {
+    auto it = s->rtsol_runs.find(ev.run);
+    if (it == s->rtsol_runs.end()) continue;
+    s->send({{"id", it->second},
+             {"event", "rtsol_log"},
+             {"data", {{"priority", ev.priority}, {"func", ev.func}, {"message", ev.message}}}});
+  }
+}
+
+void control_service::on_rtsol_done(std::uint64_t run) {
+  for (const auto& s : sessions_) {
+    auto it = s->rtsol_runs.find(run);
+    if (it == s->rtsol_runs.end()) continue;
+    s->send({{"id", it->second}, {"event", "rtsol_done"}, {"data", json::object{}}});
+  }
 }
 
 // Bulk static routes through one gateway, from a list or a file of
@@ -978,9 +1078,9 @@ json::object control_service::handle(session* s, unsigned uid, const json::objec
     return error_reply(id, "version", "the first request must be hello");
 
   static const std::set<std::string> read_only{
-      "hello",  "interfaces", "neighbors",     "stats",        "ping6_listen", "ping6_send",
-      "routes", "route_get",  "route_monitor", "sysctl_get",   "probe_listen", "probe_send",
-      "arp",    "prefixes",   "ni_send",       "rtadvd_status"};
+      "hello",  "interfaces", "neighbors",     "stats",         "ping6_listen",   "ping6_send",
+      "routes", "route_get",  "route_monitor", "sysctl_get",    "probe_listen",   "probe_send",
+      "arp",    "prefixes",   "ni_send",       "rtadvd_status", "default_routers"};
   if (!read_only.count(op) && uid != 0) return error_reply(id, "EPERM", "permission denied");
 
   try {
@@ -1147,6 +1247,9 @@ json::object control_service::handle(session* s, unsigned uid, const json::objec
     }
     if (op == "prefixes" || op == "prefix_set" || op == "prefix_delete" || op == "prefix_renumber")
       return ok_reply(id, op_prefix(op, a));
+    if (op == "default_routers" || op == "default_router_flush" || op == "rtsol_start" ||
+        op == "rtsol_stop")
+      return ok_reply(id, op_autoconf(s, id, op, a));
     if (op == "probe_listen") {
       auto ident = arg_int(a, "ident");
       if (!ident || *ident < 0 || *ident > 0xffff)

@@ -45,6 +45,8 @@ class control_service {
   void on_route_event(const char* type, const route6& r);
   void on_probe(const node::probe_event& ev);
   void on_ni_reply(const node::ni_event& ev);
+  void on_rtsol_log(const node::rtsol_log_event& ev);
+  void on_rtsol_done(std::uint64_t run);
 
   // Handles one request line for a peer with `uid`; used by sessions and tests.
   // Returns the reply object; events go through `emit`.
@@ -63,6 +65,8 @@ class control_service {
   boost::json::value op_prefix(const std::string& op, const boost::json::object& args);
   boost::json::value op_route_load(const boost::json::object& args);
   std::string route_dest_text(const ip6_addr& dest) const;
+  boost::json::value op_autoconf(session* s, std::int64_t id, const std::string& op,
+                                 const boost::json::object& args);
   boost::json::object render_route(const route6& r) const;
   // rtadvd_start / rtadvd_stop / rtadvd_status (service_rtadvd.cpp). An
   // error is {code, message}.
@@ -95,6 +99,7 @@ class session : public std::enable_shared_from_this<session> {
   std::map<std::uint16_t, std::uint16_t> probe_base;      // ident -> UDP port of seq 0
   std::set<unsigned> rtadvd_ifaces;                       // advertising for this rtadvd
   std::optional<std::int64_t> rtadvd_follow;              // request id streaming rtadvd logs
+  std::map<std::uint64_t, std::int64_t> rtsol_runs;       // solicitor run -> request id
 
  private:
   void read();

@@ -35,26 +35,35 @@ namespace umi::stats {
   X(nxthdr_unknown, "%llu packets with an unknown next header")
 // clang-format on
 
-#define UMI_ICMP6_STATS(X)                                                          \
-  X(error, "%llu calls to icmp6_error")                                             \
-  X(canterror, "%llu errors not generated because old message was icmp error")      \
-  X(toofreq, "%llu errors not generated because rate limitation")                   \
-  X(badcode, "%llu messages with bad code fields")                                  \
-  X(tooshort, "%llu messages < minimum length")                                     \
-  X(checksum, "%llu bad checksums")                                                 \
-  X(badlen, "%llu messages with bad length")                                        \
-  X(reflect, "%llu message responses generated")                                    \
-  X(nd_badhlim, "%llu neighbor discovery messages with hop limit != 255")           \
-  X(nd_badopt, "%llu neighbor discovery messages with bad options")                 \
-  X(nd_invalid, "%llu invalid neighbor discovery messages")                         \
-  X(nd_cache_full, "%llu neighbor cache entries refused because the cache is full") \
-  X(nd_queue_drop, "%llu packets dropped awaiting address resolution")              \
-  X(dad_duplicated, "%llu addresses found duplicated by DAD")                       \
-  X(ni_refused, "%llu node information queries refused")                            \
-  X(ni_discarded, "%llu node information queries not for this node")                \
+#define UMI_ICMP6_STATS(X)                                                           \
+  X(error, "%llu calls to icmp6_error")                                              \
+  X(canterror, "%llu errors not generated because old message was icmp error")       \
+  X(toofreq, "%llu errors not generated because rate limitation")                    \
+  X(badcode, "%llu messages with bad code fields")                                   \
+  X(tooshort, "%llu messages < minimum length")                                      \
+  X(checksum, "%llu bad checksums")                                                  \
+  X(badlen, "%llu messages with bad length")                                         \
+  X(reflect, "%llu message responses generated")                                     \
+  X(nd_badhlim, "%llu neighbor discovery messages with hop limit != 255")            \
+  X(nd_badopt, "%llu neighbor discovery messages with bad options")                  \
+  X(nd_invalid, "%llu invalid neighbor discovery messages")                          \
+  X(nd_cache_full, "%llu neighbor cache entries refused because the cache is full")  \
+  X(nd_queue_drop, "%llu packets dropped awaiting address resolution")               \
+  X(dad_duplicated, "%llu addresses found duplicated by DAD")                        \
+  X(ni_refused, "%llu node information queries refused")                             \
+  X(ni_discarded, "%llu node information queries not for this node")                 \
   X(ni_toofreq, "%llu node information replies not sent because of rate limitation") \
-  X(badrs, "%llu bad router solicitation messages")                                 \
-  X(ra_inconsistent, "%llu router advertisements inconsistent with ours")
+  X(badrs, "%llu bad router solicitation messages")                                  \
+  X(ra_inconsistent, "%llu router advertisements inconsistent with ours")            \
+  X(ra_accepted, "%llu router advertisements processed")                             \
+  X(ra_ignored, "%llu router advertisements ignored (not accepting RAs)")            \
+  X(ra_badhlim, "%llu router advertisements with hop limit != 255")                  \
+  X(ra_badsrc, "%llu router advertisements from a non-link-local source")            \
+  X(ra_invalid, "%llu router advertisements too short or with a bad code")           \
+  X(ra_badopt, "%llu router advertisements with bad options")                        \
+  X(ra_badprefix, "%llu prefix options ignored (bad length, scope or lifetimes)")    \
+  X(ra_prefix_full, "%llu prefixes refused because the prefix list is full")         \
+  X(ra_router_full, "%llu routers refused because the default router list is full")
 
 // IPv4 (FreeBSD netstat inet.c wording).
 // clang-format off

@@ -39,9 +39,10 @@ std::string format_inet6_line(const boost::json::object& a, std::string_view ifn
   std::int64_t scopeid = json_int(a, "scopeid");
   std::string s = "\tinet6 " + scoped_addr(json_str(a, "addr"), ifname, scopeid);
   s += strprintf(" prefixlen %lld", static_cast<long long>(json_int(a, "prefixlen")));
-  // IN6_IFF_* in the guide-era print order; `autoconf` is a 2001+ word.
-  static constexpr std::array<std::string_view, 5> order{"anycast", "tentative", "duplicated",
-                                                         "detached", "deprecated"};
+  // IN6_IFF_* in KAME's print order; `autoconf` (an address formed from a
+  // router advertisement) came with the 2001 ifconfig.
+  static constexpr std::array<std::string_view, 6> order{"anycast",  "tentative",  "duplicated",
+                                                         "detached", "deprecated", "autoconf"};
   for (auto f : order) {
     if (has_flag(a, f)) {
       s += ' ';

@@ -21,5 +21,7 @@ int run_traceroute6(std::vector<std::string> args, const tool_env& env);
 int run_traceroute(std::vector<std::string> args, const tool_env& env);
 int run_hostname(std::vector<std::string> args, const tool_env& env);
 int run_rtadvd(std::vector<std::string> args, const tool_env& env);
+// rtsol when `rtsol` (rtsold -f1), else rtsold.
+int run_rtsold(bool rtsol, std::vector<std::string> args, const tool_env& env);
 
 }  // namespace umi::tools

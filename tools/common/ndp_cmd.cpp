@@ -123,7 +123,7 @@ result<ndp_cmd, cmd_error> parse_ndp(const std::vector<std::string>& args) {
     return c;
   }
   if (other == 'r') {
-    c.mode = ndp_mode::unsupported;
+    c.mode = ndp_mode::routers;
     c.option = other;
     return c;
   }
@@ -140,7 +140,9 @@ result<ndp_cmd, cmd_error> parse_ndp(const std::vector<std::string>& args) {
     return c;
   }
   if (other != 0) {
-    c.mode = other == 'P' ? ndp_mode::prefix_flush : ndp_mode::unsupported;
+    c.mode = other == 'P'   ? ndp_mode::prefix_flush
+             : other == 'R' ? ndp_mode::router_flush
+                            : ndp_mode::unsupported;
     c.option = other;
     return c;
   }

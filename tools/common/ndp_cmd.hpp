@@ -22,7 +22,9 @@ enum class ndp_mode {
   default_if,    // -I [interface|delete]
   prefixes,      // -p
   prefix_flush,  // -P
-  unsupported,   // -r -H -R: no such daemon operation yet
+  routers,       // -r
+  router_flush,  // -R
+  unsupported,   // -H: no such daemon operation yet
 };
 
 struct ndp_cmd {

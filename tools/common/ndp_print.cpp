@@ -150,8 +150,33 @@ std::string format_prefix(const boost::json::object& p) {
     // A router is "fe80::1%de0" or {"addr": ...}; the guide shows it bare.
     std::string addr = r.is_string() ? std::string(r.get_string()) : json_str(as_object(r), "addr");
     if (auto pct = addr.find('%'); pct != std::string::npos) addr.resize(pct);
-    s += "    " + addr + "\n";
+    s += "    " + addr;
+    const std::string state = r.is_object() ? json_str(r.get_object(), "state") : "";
+    if (state == "reachable")
+      s += " (reachable)";
+    else if (state == "unreachable")
+      s += " (unreachable)";
+    else if (state == "none")
+      s += " (no neighbor state)";
+    s += "\n";
   }
+  return s;
+}
+
+std::string format_router(const boost::json::object& r) {
+  std::string addr = json_str(r, "addr");
+  if (auto pct = addr.find('%'); pct != std::string::npos) addr.resize(pct);
+  std::string s = addr + " if=" + json_str(r, "ifname");
+  s += ", flags=" + json_str(r, "flags");
+  auto expire = json_opt_int(r, "expire");
+  s += expire ? ", expire=" + sec2str(*expire) + "\n" : std::string(", expire=Never\n");
+  return s;
+}
+
+std::string format_routers(const boost::json::value& result) {
+  std::string s;
+  for (const auto& r : json_array(as_object(result), "routers"))
+    if (r.is_object()) s += format_router(r.get_object());
   return s;
 }
 

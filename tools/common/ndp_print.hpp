@@ -42,10 +42,19 @@ std::string format_ifinfo(const boost::json::object& iface);
 //     flags=LA, vltime=2592000, pltime=604800, expire=Never
 //     No advertising router
 // RA prefixes list "  advertised by" and "    <router>" lines instead of the
-// last one. Lifetimes null print as "infinity"; expire null is "Never", 0
+// last one, each router followed by " (reachable)", " (unreachable)" or
+// " (no neighbor state)" when its state is known. Lifetimes null print as "infinity"; expire null
+// is "Never", 0
 // ", expired" and otherwise sec2str. Input is the `prefixes` result.
 std::string format_prefix(const boost::json::object& prefix);
 std::string format_prefixes(const boost::json::value& result);
+
+// ndp -r (kame-cli.md §6, the guide's example):
+//   fe80::260:97ff:fec2:80bf if=ed0, flags=, expire=29m55s
+// flags are M and O; expire is sec2str of the seconds left, or "Never".
+// Input is the `default_routers` result.
+std::string format_router(const boost::json::object& router);
+std::string format_routers(const boost::json::value& result);
 
 // "%02d:%02d:%02d.%06u " of the local time of day (ndp -t).
 std::string ndp_timestamp(long long tv_sec, long long tv_usec);

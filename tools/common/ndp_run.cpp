@@ -243,6 +243,19 @@ int run_ndp(std::vector<std::string> args, const tool_env& env) {
     }
     case ndp_mode::prefix_flush:
       return prefix_flush(c, json, env);
+    case ndp_mode::routers: {
+      auto r = c.call("default_routers");
+      if (!r) return ioctl_error(env, "SIOCGDRLST_IN6", r.error());
+      env.out << (json ? json_line(*r) : format_routers(*r));
+      return 0;
+    }
+    case ndp_mode::router_flush: {
+      // SIOCSRTRFLUSH_IN6: silent, like -P.
+      auto r = c.call("default_router_flush");
+      if (!r) return ioctl_error(env, "SIOCSRTRFLUSH_IN6", r.error());
+      if (json) env.out << json_line(*r);
+      return 0;
+    }
     case ndp_mode::default_if:
       // umigamed has no ND default interface (KAME's SIOCGDEFIFACE_IN6).
       env.out << (json ? std::string("{\"default_interface\":null}\n")

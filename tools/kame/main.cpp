@@ -1,6 +1,7 @@
 // umigame-kame: the KAME shims as one multi-call binary. Dispatches on the
 // name it was called by (ifconfig, ndp, ping6, netstat, route, prefix, sysctl,
-// arp, traceroute6, traceroute, hostname, rtadvd) or, called as `umigame-kame TOOL args...`, on
+// arp, traceroute6, traceroute, hostname, rtadvd, rtsol, rtsold) or, called as
+// `umigame-kame TOOL args...`, on
 // its first argument.
 #include <fcntl.h>
 #include <unistd.h>
@@ -78,8 +79,10 @@ int dispatch(const std::string& tool, std::vector<std::string> args) {
     ::sigaction(SIGUSR1, &sa, nullptr);
     return umi::tools::run_rtadvd(std::move(args), env);
   }
+  if (tool == "rtsol" || tool == "rtsold")
+    return umi::tools::run_rtsold(tool == "rtsol", std::move(args), env);
   std::cerr << "usage: umigame-kame ifconfig|ndp|ping6|netstat|route|prefix|sysctl|arp|"
-               "traceroute6|traceroute|hostname|rtadvd [arguments...]\n";
+               "traceroute6|traceroute|hostname|rtadvd|rtsol|rtsold [arguments...]\n";
   return 1;
 }
 

@@ -427,6 +427,12 @@ bool runtime::init_dataplane() {
     if (svc_) svc_->on_ni_reply(ev);
   };
   env.log = [](const std::string& s) { say(s); };
+  env.rtsol_log = [this](const node::rtsol_log_event& ev) {
+    if (svc_) svc_->on_rtsol_log(ev);
+  };
+  env.rtsol_done = [this](std::uint64_t run) {
+    if (svc_) svc_->on_rtsol_done(run);
+  };
   env.reclaimer = reclaimer_.get();
   env.route_event = [this](const char* type, const control::route6& r) {
     if (svc_) svc_->on_route_event(type, r);
@@ -434,7 +440,7 @@ bool runtime::init_dataplane() {
   node_ = std::make_unique<node::node>(ncfg, env);
   for (const auto& p : ports_) {
     const unsigned ifx = node_->add_interface(p.name, p.port_id, p.mac, p.mtu);
-    const auto l = drivers::read_link(p.port_id);
+    const auto l = drivers::read_link(p);
     node_->set_link(ifx, l.up, l.speed_mbps);
   }
   publisher_->publish(compile(*node_, max_port_));
@@ -528,7 +534,7 @@ void runtime::drain_punts() {
 
 void runtime::poll_links() {
   for (const auto& p : ports_) {
-    const auto l = drivers::read_link(p.port_id);
+    const auto l = drivers::read_link(p);
     if (auto* ifp = node_->interface_by_port(p.port_id);
         ifp && (ifp->link != l.up || ifp->speed_mbps != l.speed_mbps))
       node_->set_link(ifp->index, l.up, l.speed_mbps);

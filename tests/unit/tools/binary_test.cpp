@@ -145,7 +145,7 @@ TEST_CASE("every symlink and `umigame-kame TOOL` dispatch", "[tools][binary]") {
   CHECK(none.status == 1);
   CHECK(none.err ==
         "usage: umigame-kame ifconfig|ndp|ping6|netstat|route|prefix|sysctl|arp|traceroute6|"
-        "traceroute|hostname|rtadvd [arguments...]\n");
+        "traceroute|hostname|rtadvd|rtsol|rtsold [arguments...]\n");
   auto h = run_binary("hostname", {"-x"}, dead);
   CHECK(h.status == 1);
   CHECK(h.err == "hostname: illegal option -- x\nusage: hostname [-s] [name-of-host]\n");

@@ -37,7 +37,8 @@ const char* const de0_block =
 const char* const de1_block =
     "de1: flags=8802<BROADCAST,SIMPLEX,MULTICAST> mtu 9000\n"
     "\tether 2:0:0:0:a:b\n"
-    "\tinet6 fe80::ff:fe00:a0b%de1 prefixlen 64 duplicated detached deprecated scopeid 0x2\n"
+    "\tinet6 fe80::ff:fe00:a0b%de1 prefixlen 64 duplicated detached deprecated autoconf scopeid "
+    "0x2\n"
     "\tmedia: 10GbaseT status: no carrier\n";
 
 boost::json::value sample() {
@@ -81,7 +82,8 @@ TEST_CASE("ifconfig -L adds pltime and vltime to every inet6 line", "[tools][ifc
         "\tmedia: 10GbaseT status: active\n");
   const auto& de1 = all.as_object().at("interfaces").as_array()[1].as_object();
   CHECK(format_inet6_line(de1.at("inet6").as_array()[0].as_object(), "de1", true) ==
-        "\tinet6 fe80::ff:fe00:a0b%de1 prefixlen 64 duplicated detached deprecated scopeid 0x2"
+        "\tinet6 fe80::ff:fe00:a0b%de1 prefixlen 64 duplicated detached deprecated autoconf "
+        "scopeid 0x2"
         " pltime 0 vltime 10\n");
 }
 

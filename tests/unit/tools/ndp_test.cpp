@@ -160,8 +160,9 @@ TEST_CASE("ndp argv: modes", "[tools][ndp][argv]") {
   REQUIRE(f);
   CHECK(f->mode == ndp_mode::file);
   CHECK(parse_ndp({"-p"})->mode == ndp_mode::prefixes);
-  CHECK(parse_ndp({"-r"})->option == 'r');
-  CHECK(parse_ndp({"-R"})->mode == ndp_mode::unsupported);
+  CHECK(parse_ndp({"-r"})->mode == ndp_mode::routers);
+  CHECK(parse_ndp({"-R"})->mode == ndp_mode::router_flush);
+  CHECK(parse_ndp({"-H"})->mode == ndp_mode::unsupported);
 }
 
 TEST_CASE("ndp argv: usage errors", "[tools][ndp][argv]") {
@@ -300,7 +301,46 @@ TEST_CASE("ndp -i and -I against a fake daemon", "[tools][ndp][daemon]") {
   auto I = test::run_tool(&run_ndp, {"-I"}, d.path());
   CHECK(I.rc == 0);
   CHECK(I.out == "No default interface.\n");
+  auto h = test::run_tool(&run_ndp, {"-H"}, d.path());
+  CHECK(h.rc == 1);
+  CHECK(h.err == "ndp: not supported yet\n");
+}
+
+TEST_CASE("ndp -r prints the default router list in the guide's format", "[tools][ndp]") {
+  // kame-guide.txt: "% ndp -r" with three routers on ed0.
+  auto routers = boost::json::parse(R"({"routers": [
+    {"addr": "fe80::260:97ff:fec2:80bf", "ifname": "ed0", "flags": "", "expire": 1795},
+    {"addr": "fe80::5254:ff:fedc:5217", "ifname": "ed0", "flags": "", "expire": 1747},
+    {"addr": "fe80::200:eff:fe49:f929", "ifname": "ed0", "flags": "MO", "expire": 1727},
+    {"addr": "fe80::1", "ifname": "de0", "flags": "O", "expire": null}]})");
+  CHECK(format_routers(routers) ==
+        "fe80::260:97ff:fec2:80bf if=ed0, flags=, expire=29m55s\n"
+        "fe80::5254:ff:fedc:5217 if=ed0, flags=, expire=29m7s\n"
+        "fe80::200:eff:fe49:f929 if=ed0, flags=MO, expire=28m47s\n"
+        "fe80::1 if=de0, flags=O, expire=Never\n");
+  CHECK(format_routers(boost::json::parse(R"({"routers": []})")).empty());
+}
+
+TEST_CASE("ndp -r and -R against a fake daemon", "[tools][ndp][daemon]") {
+  fake_daemon d;
+  bool flushed = false;
+  d.on("default_routers", [](const boost::json::object&) {
+    fake_reply r;
+    r.result = boost::json::parse(
+        R"({"routers": [{"addr": "fe80::1", "ifname": "de0", "flags": "", "expire": 1800}]})");
+    return r;
+  });
+  d.on("default_router_flush", [&](const boost::json::object&) {
+    flushed = true;
+    fake_reply r;
+    r.result = boost::json::parse(R"({"deleted": []})");
+    return r;
+  });
   auto r = test::run_tool(&run_ndp, {"-r"}, d.path());
-  CHECK(r.rc == 1);
-  CHECK(r.err == "ndp: not supported yet\n");
+  CHECK(r.rc == 0);
+  CHECK(r.out == "fe80::1 if=de0, flags=, expire=30m0s\n");
+  auto f = test::run_tool(&run_ndp, {"-R"}, d.path());
+  CHECK(f.rc == 0);
+  CHECK(f.out.empty());
+  CHECK(flushed);
 }

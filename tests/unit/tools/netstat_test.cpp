@@ -78,7 +78,16 @@ const char* const icmp6_text =
     "\t0 node information queries not for this node\n"
     "\t0 node information replies not sent because of rate limitation\n"
     "\t0 bad router solicitation messages\n"
-    "\t0 router advertisements inconsistent with ours\n";
+    "\t0 router advertisements inconsistent with ours\n"
+    "\t0 router advertisements processed\n"
+    "\t0 router advertisements ignored (not accepting RAs)\n"
+    "\t0 router advertisements with hop limit != 255\n"
+    "\t0 router advertisements from a non-link-local source\n"
+    "\t0 router advertisements too short or with a bad code\n"
+    "\t0 router advertisements with bad options\n"
+    "\t0 prefix options ignored (bad length, scope or lifetimes)\n"
+    "\t0 prefixes refused because the prefix list is full\n"
+    "\t0 routers refused because the default router list is full\n";
 
 const char* const drops_text =
     "drops by reason:\n"

@@ -64,6 +64,21 @@ TEST_CASE("ndp -p prints the guide's prefix list", "[tools][ndp][prefix]") {
         "    fe80::5254:ff:fedc:5217\n"
         "    fe80::260:97ff:fec2:80bf\n"
         "    fe80::200:eff:fe49:f929\n");
+  // What umigamed reports for a prefix learned from radvd: the router's
+  // neighbour state follows each address (guide-era 2000 ndp).
+  auto learned = boost::json::parse(R"({"prefix": "2001:db8:1::", "prefixlen": 64,
+      "ifname": "de0", "onlink": true, "autonomous": true, "vltime": 86400, "pltime": 0,
+      "expire": 7199, "origin": "RA", "advertising_routers": [
+      {"addr": "fe80::1", "ifname": "de0", "state": "reachable"},
+      {"addr": "fe80::2", "ifname": "de0", "state": "unreachable"},
+      {"addr": "fe80::3", "ifname": "de0", "state": "none"}]})");
+  CHECK(format_prefix(learned.as_object()) ==
+        "2001:db8:1::/64 if=de0\n"
+        "  flags=LA, vltime=86400, pltime=0, expire=1h59m59s\n"
+        "  advertised by\n"
+        "    fe80::1 (reachable)\n"
+        "    fe80::2 (unreachable)\n"
+        "    fe80::3 (no neighbor state)\n");
   auto odd = boost::json::parse(R"({"prefix": "2001:db8::", "prefixlen": 48, "ifname": "de0",
       "onlink": false, "autonomous": true, "vltime": null, "pltime": null, "expire": 0})");
   CHECK(format_prefix(odd.as_object()) ==
