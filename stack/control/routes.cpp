@@ -147,7 +147,8 @@ const route6* route_table6::match(const ip6_addr& dst) const {
 }
 
 std::string route_flags(const route6& r, const nexthop& nh) {
-  // U G H R D M d C X L S 1 2 W c 3 B b
+  // U G H R D M d C X L S 1 2 W c 3 B b. A default route from router
+  // advertisements is plain UG, as KAME's defrouter_addreq() installs it.
   std::string f = "U";
   if (nh.gateway && nh.type == nh_type::forward) f += 'G';
   if (r.plen == 128) f += 'H';
@@ -156,7 +157,6 @@ std::string route_flags(const route6& r, const nexthop& nh) {
   if (r.kind == route_kind::connected) f += 'C';
   if (r.kind == route_kind::host) f += 'L';
   if (r.kind == route_kind::static_route) f += 'S';
-  if (r.kind == route_kind::default_router) f += '1';
   if (nh.type == nh_type::blackhole) f += 'B';
   return f;
 }
