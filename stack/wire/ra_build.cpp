@@ -4,6 +4,7 @@
 
 #include "stack/wire/icmpv6.hpp"
 #include "stack/wire/ndp.hpp"
+#include "stack/wire/ra.hpp"
 
 namespace umi::wire {
 
@@ -42,28 +43,30 @@ std::vector<std::uint8_t> ra_repr::emit() const {
   return m;
 }
 
+// The host's reader (ra.hpp) does the checking; this only re-expresses its
+// result in the encoder's terms for the consistency checks of §6.2.7.
 result<ra_repr, wire_error> ra_repr::parse(bytes msg) {
-  if (msg.size() < ra_header_len) return unexpected{wire_error::too_short};
+  auto v = ra_view::parse(msg);
+  if (!v) return unexpected{v.error()};
+  auto opts = parse_ra_options(v->options());
+  if (!opts) return unexpected{opts.error()};
   ra_repr r;
-  r.cur_hop_limit = msg[ra_field::cur_hop_limit];
+  r.cur_hop_limit = v->cur_hop_limit();
   r.flags = msg[ra_field::flags];
-  r.router_lifetime = load_be16(&msg[ra_field::router_lifetime]);
-  r.reachable_time = load_be32(&msg[ra_field::reachable_time]);
-  r.retrans_timer = load_be32(&msg[ra_field::retrans_timer]);
-  const bytes opts = msg.subspan(ra_header_len);
-  auto checked = parse_nd_options(opts);  // lengths, link-layer and MTU sizes
-  if (!checked) return unexpected{checked.error()};
-  r.src_lladdr = checked->src_lladdr;
-  r.mtu = checked->mtu;
-  for (std::size_t i = 0; i < opts.size(); i += std::size_t{opts[i + 1]} * 8) {
-    if (opts[i] != nd_opt::prefix_info) continue;
-    ra_prefix p;
-    p.plen = opts[i + 2];
-    p.flags = opts[i + 3];
-    p.vltime = load_be32(&opts[i + 4]);
-    p.pltime = load_be32(&opts[i + 8]);
-    std::copy_n(&opts[i + 16], 16, p.prefix.b.begin());
-    r.prefixes.push_back(p);
+  r.router_lifetime = v->router_lifetime();
+  r.reachable_time = v->reachable_time();
+  r.retrans_timer = v->retrans_timer();
+  r.src_lladdr = opts->src_lladdr;
+  r.mtu = opts->mtu;
+  for (const prefix_info& p : opts->prefixes) {
+    ra_prefix rp;
+    rp.prefix = p.prefix;
+    rp.plen = p.prefix_len;
+    rp.flags = static_cast<std::uint8_t>((p.onlink ? pi_flag_onlink : 0) |
+                                         (p.autonomous ? pi_flag_auto : 0));
+    rp.vltime = p.valid_lifetime;
+    rp.pltime = p.preferred_lifetime;
+    r.prefixes.push_back(rp);
   }
   return r;
 }
