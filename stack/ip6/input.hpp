@@ -29,4 +29,22 @@ struct input_verdict {
 input_verdict classify(const pipeline::dataplane_table& t, const pipeline::port_table& port,
                        mut_bytes frame) noexcept;
 
+// classify() in two stages, for a worker that looks a whole burst up in the
+// FIB at once between them. classify_head answers act == action::lookup for
+// a packet to be forwarded (is_ip4 tells which FIB; the destination is in the
+// packet: dst6_of / dst4_of); classify_tail then completes that verdict with
+// the FIB's answer. Every other verdict of classify_head is final.
+input_verdict classify_head(const pipeline::dataplane_table& t, const pipeline::port_table& port,
+                            bytes frame) noexcept;
+input_verdict classify_tail(const pipeline::dataplane_table& t, const pipeline::port_table& port,
+                            mut_bytes frame, const input_verdict& head,
+                            fib::nexthop_id id) noexcept;
+// The destination of a frame classify_head accepted for lookup.
+inline const std::uint8_t* dst6_of(bytes frame) noexcept {
+  return frame.data() + 14 + 24;
+}
+inline std::uint32_t dst4_of(bytes frame) noexcept {
+  return load_be32(frame.data() + 14 + 16);
+}
+
 }  // namespace umi::ip6

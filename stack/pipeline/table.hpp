@@ -4,6 +4,7 @@
 // Never modified once published. The FIB itself is not copied: it is updated
 // in place by copy-on-write (stack/fib) and referenced from here.
 #include <cstdint>
+#include <cstring>
 #include <unordered_map>
 #include <vector>
 
@@ -49,6 +50,14 @@ struct nexthop_rt {
   mac_addr dst_mac;
   mac_addr src_mac;
 };
+
+// Writes the destination and source MACs of a forwarded frame: fixed-size
+// copies, which compile to plain moves.
+inline void rewrite_ethernet(std::uint8_t* frame, const mac_addr& dst,
+                             const mac_addr& src) noexcept {
+  std::memcpy(frame, dst.b.data(), 6);
+  std::memcpy(frame + 6, src.b.data(), 6);
+}
 
 struct neighbor_key {
   unsigned ifindex;
