@@ -135,8 +135,8 @@ class route_map {
 
   // Adds many routes at once: `batch` sorted by key without duplicates.
   // Routes already present are replaced (replaced(old) is called first).
-  // A batch that is large against the table rebuilds the chunks by one merge,
-  // filled to 7/8 so that later insertions rarely split.
+  // A batch that is large against the table rebuilds the chunks by one merge
+  // into full chunks (a later insertion into one splits it in halves).
   template <class Replaced>
   void merge_sorted(const std::vector<Route>& batch, Replaced replaced) {
     if (batch.size() * 8 < size_) {
@@ -149,7 +149,7 @@ class route_map {
       }
       return;
     }
-    constexpr std::size_t fill = chunk_max * 7 / 8;
+    constexpr std::size_t fill = chunk_max;
     std::vector<std::vector<Route>> out;
     out.reserve((size_ + batch.size()) / fill + 1);
     std::size_t n = 0;

@@ -59,6 +59,21 @@ void route_table6::release(fib::nexthop_id id) {
   }
 }
 
+namespace {
+bool is_mapped4(const ip6_addr& a, unsigned plen) {
+  return plen >= 96 && a.hi() == 0 && (a.lo() >> 32) == 0xffff;
+}
+std::uint32_t low32(const ip6_addr& a) {
+  return static_cast<std::uint32_t>(a.lo());
+}
+}  // namespace
+
+fib::fib4* route_table6::fib4_for(const ip6_addr& dest, unsigned plen) {
+  if (!is_mapped4(dest, plen)) return nullptr;
+  if (!fib4_) fib4_ = std::make_unique<fib::fib4>(reclaimer_);
+  return fib4_.get();
+}
+
 void route_table6::track_expiry(const route6& r, bool add) {
   if (!r.expire) return;
   if (add) {
@@ -79,6 +94,7 @@ result<const route6*, route_error> route_table6::add(route6 r, nexthop nh, bool 
     release(id);
     return fail(route_errc::full, "routing table overflow");
   }
+  if (fib::fib4* f4 = fib4_for(r.dest, r.plen)) (void)f4->insert(low32(r.dest), r.plen - 96, id);
   r.nh = id;
   if (old != nullptr) {
     track_expiry(*old, false);
@@ -128,6 +144,14 @@ result<std::size_t, route_error> route_table6::add_bulk(
   batch.reserve(sorted.size());
   for (const auto& r : sorted) batch.push_back({r.dest, static_cast<std::uint8_t>(r.plen), r.nh});
   if (!fib_.insert_bulk(batch)) return fail(route_errc::invalid, "Invalid argument");
+  std::vector<fib::route4> batch4;
+  for (const auto& r : sorted)
+    if (is_mapped4(r.dest, r.plen))
+      batch4.push_back({low32(r.dest), static_cast<std::uint8_t>(r.plen - 96), r.nh});
+  if (!batch4.empty()) {
+    if (!fib4_) fib4_ = std::make_unique<fib::fib4>(reclaimer_);
+    (void)fib4_->insert_bulk(batch4);
+  }
   return dests.size();
 }
 
@@ -140,6 +164,7 @@ result<route6, route_error> route_table6::remove(const ip6_addr& dest, unsigned 
   const route6 r = *found;
   track_expiry(r, false);
   fib_.erase(r.dest, r.plen);
+  if (fib4_ && is_mapped4(r.dest, r.plen)) fib4_->erase(low32(r.dest), r.plen - 96);
   release(r.nh);
   routes_.erase(std::pair{r.dest, r.plen});
   return r;
@@ -155,6 +180,7 @@ std::vector<route6> route_table6::remove_if_kind(route_kind kind, unsigned ifind
         out.push_back(r);
         track_expiry(r, false);
         fib_.erase(r.dest, r.plen);
+        if (fib4_ && is_mapped4(r.dest, r.plen)) fib4_->erase(low32(r.dest), r.plen - 96);
         release(r.nh);
       });
   return out;

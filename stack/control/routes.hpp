@@ -6,6 +6,7 @@
 // memory is retired through the RCU reclaimer, so no worker ever waits.
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -15,6 +16,7 @@
 #include "stack/base/clock.hpp"
 #include "stack/base/result.hpp"
 #include "stack/control/route_map.hpp"
+#include "stack/fib/fib4.hpp"
 #include "stack/fib/fib6.hpp"
 
 namespace umi::control {
@@ -104,6 +106,9 @@ class route_table6 {
   const std::set<expiry_key>& expiring() const { return expiring_; }
   const std::vector<nexthop>& nexthops() const { return nhs_; }
   const fib::fib6& fib() const { return fib_; }
+  // IPv4 routes (IPv4-mapped prefixes, plen >= 96) also go into a fib4, whose
+  // 32-bit lookups are what the workers use; nullptr until the first one.
+  const fib::fib4* fib4() const { return fib4_.get(); }
   // Bumped whenever the next-hop table changes (the workers' copy is rebuilt).
   std::uint64_t nexthop_generation() const { return nh_gen_; }
 
@@ -111,6 +116,7 @@ class route_table6 {
   fib::nexthop_id intern(const nexthop& nh);
   void release(fib::nexthop_id id);
   void track_expiry(const route6& r, bool add);
+  fib::fib4* fib4_for(const ip6_addr& dest, unsigned plen);
 
   route_map<route6> routes_;
   std::set<expiry_key> expiring_;
@@ -118,6 +124,7 @@ class route_table6 {
   std::vector<fib::nexthop_id> free_nhs_;
   fib::reclaimer* reclaimer_;
   fib::fib6 fib_;
+  std::unique_ptr<fib::fib4> fib4_;
   std::uint64_t nh_gen_ = 0;
 };
 

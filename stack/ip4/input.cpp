@@ -72,8 +72,7 @@ ip6::forward_verdict classify_check(const pipeline::dataplane_table& t,
     if (dst == 0xe0000001u) return punt(punt_reason::local);  // 224.0.0.1: all systems
     return dropped(drop::ip4_not_member);
   }
-  if (!t.forwarding4 || t.fib4 == nullptr || src == 0 || is_loopback(dst))
-    return dropped(drop::ip4_not_for_us);
+  if (!t.forwarding4 || src == 0 || is_loopback(dst)) return dropped(drop::ip4_not_for_us);
   if (v->header_len() > wire::ipv4_view::min_header_len) return punt(punt_reason::slow_forward);
   if (v->ttl() <= 1) return punt(punt_reason::hop_limit);  // RFC 1812 §5.3.1
   return {act::lookup, 0, punt_reason::local, drop::count_, fib::no_route};
@@ -126,7 +125,7 @@ ip6::forward_verdict classify(const pipeline::dataplane_table& t, const pipeline
   if (c.act != act::lookup) return c;
   const std::uint32_t dst =
       load_be32(&frame[wire::ethernet_view::header_len + wire::ipv4_field::dst]);
-  return forward_to(t, port, frame, dst, t.fib4->lookup(mapped(dst)));
+  return forward_to(t, port, frame, dst, t.fib4 ? t.fib4->lookup(dst) : fib::no_route);
 }
 
 }  // namespace umi::ip4

@@ -108,7 +108,8 @@ input_verdict classify(const pipeline::dataplane_table& t, const pipeline::port_
   const input_verdict v = classify_head(t, port, frame);
   if (v.act != act::lookup) return v;
   if (v.is_ip4)
-    return classify_tail(t, port, frame, v, t.fib4->lookup(ip4::mapped(dst4_of(frame))));
+    return classify_tail(t, port, frame, v,
+                         t.fib4 ? t.fib4->lookup(dst4_of(frame)) : fib::no_route);
   ip6_addr dst;
   std::copy_n(dst6_of(frame), 16, dst.b.begin());
   return classify_tail(t, port, frame, v, t.fib6->lookup(dst));

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "stack/base/addr.hpp"
+#include "stack/fib/fib4.hpp"
 #include "stack/fib/fib6.hpp"
 
 namespace umi::pipeline {
@@ -80,10 +81,10 @@ struct dataplane_table {
   const fib::fib6* fib6 = nullptr;
   bool forwarding6 = false;
   bool redirects6 = true;
-  // IPv4: routes live in a FIB of IPv4-mapped IPv6 prefixes (::ffff:0:0/96),
-  // and ARP entries in `neighbors` under IPv4-mapped keys.
+  // IPv4: routes in a fib4 (nullptr: no IPv4 route yet, every lookup
+  // misses), ARP entries in `neighbors` under IPv4-mapped keys.
   std::vector<nexthop_rt> nexthops4;
-  const fib::fib6* fib4 = nullptr;
+  const fib::fib4* fib4 = nullptr;
   bool forwarding4 = false;
   bool redirects4 = true;
   std::uint64_t generation = 0;

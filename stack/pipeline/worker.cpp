@@ -68,8 +68,7 @@ void worker::input_burst(rte_mbuf** pkts, unsigned n, const dataplane_table& t) 
   std::array<fib::nexthop_id, burst_size> nh;
   std::array<const std::uint8_t*, burst_size> key6;
   std::array<std::uint8_t, burst_size> idx6;
-  std::array<ip6_addr, burst_size> key4;
-  std::array<const ip6_addr*, burst_size> key4p;
+  std::array<std::uint32_t, burst_size> key4;
   std::array<std::uint8_t, burst_size> idx4;
   unsigned n6 = 0;
   unsigned n4 = 0;
@@ -91,8 +90,7 @@ void worker::input_burst(rte_mbuf** pkts, unsigned n, const dataplane_table& t) 
     v[i] = ip6::classify_head(t, t.ports[port], frame);
     if (v[i].act != act::lookup) continue;
     if (v[i].is_ip4) {
-      key4[n4] = ip4::mapped(ip6::dst4_of(frame));
-      key4p[n4] = &key4[n4];
+      key4[n4] = ip6::dst4_of(frame);
       idx4[n4++] = static_cast<std::uint8_t>(i);
     } else {
       key6[n6] = ip6::dst6_of(frame);
@@ -102,7 +100,7 @@ void worker::input_burst(rte_mbuf** pkts, unsigned n, const dataplane_table& t) 
   // Interleaved lookups hide the cache misses of a large table; a small one
   // stays in cache, and one lookup at a time costs fewer instructions.
   const bool bulk6 = n6 > 1 && t.fib6->size() > bulk_lookup_min;
-  const bool bulk4 = n4 > 1 && t.fib4->size() > bulk_lookup_min;
+  const bool bulk4 = n4 > 1 && t.fib4 != nullptr && t.fib4->size() > bulk_lookup_min;
   if (bulk6) {
     std::array<fib::nexthop_id, burst_size> out;
     t.fib6->lookup_bulk(key6.data(), out.data(), n6);
@@ -116,10 +114,11 @@ void worker::input_burst(rte_mbuf** pkts, unsigned n, const dataplane_table& t) 
   }
   if (bulk4) {
     std::array<fib::nexthop_id, burst_size> out;
-    t.fib4->lookup_bulk(key4p.data(), out.data(), n4);
+    t.fib4->lookup_bulk(key4.data(), out.data(), n4);
     for (unsigned j = 0; j < n4; ++j) nh[idx4[j]] = out[j];
   } else {
-    for (unsigned j = 0; j < n4; ++j) nh[idx4[j]] = t.fib4->lookup(key4[j]);
+    for (unsigned j = 0; j < n4; ++j)
+      nh[idx4[j]] = t.fib4 != nullptr ? t.fib4->lookup(key4[j]) : fib::no_route;
   }
 
   std::uint64_t ip6_total = 0;
