@@ -162,3 +162,32 @@ TEST_CASE("route_table6::add_bulk: last duplicate wins, one reference per route"
   CHECK(rt.match(addr("2001:db8:1::9"))->plen == 48);
   CHECK_FALSE(rt.add_bulk({{addr("2001:db8::"), 129}}, route_kind::static_route, a, false));
 }
+
+TEST_CASE("route_table6 mirrors IPv4-mapped routes into a fib4", "[routes]") {
+  route_table6 rt;
+  CHECK(rt.fib4() == nullptr);
+  const nexthop gw{umi::control::nh_type::forward, 1, addr("::ffff:192.0.2.1"), 0};
+  route6 net;
+  net.dest = addr("::ffff:198.51.100.0");
+  net.plen = 96 + 24;
+  net.v4 = true;
+  REQUIRE(rt.add(net, gw));
+  REQUIRE(rt.fib4() != nullptr);
+  const auto id = rt.find(net.dest, net.plen)->nh;
+  CHECK(rt.fib4()->lookup(0xc6336407u) == id);  // 198.51.100.7
+  REQUIRE(
+      rt.add_bulk({{addr("::ffff:203.0.113.0"), 96 + 28}, {addr("::ffff:203.0.113.16"), 96 + 28}},
+                  route_kind::static_route, gw, true));
+  CHECK(rt.fib4()->lookup(0xcb007111u) == rt.find(addr("::ffff:203.0.113.16"), 124)->nh);
+  CHECK(rt.fib4()->size() == 3);
+  REQUIRE(rt.remove(net.dest, net.plen));
+  CHECK(rt.fib4()->lookup(0xc6336407u) == umi::fib::no_route);
+  rt.remove_if_kind(route_kind::static_route);
+  CHECK(rt.fib4()->size() == 0);
+  // An IPv6 route does not reach the fib4.
+  route6 six;
+  six.dest = addr("2001:db8::");
+  six.plen = 32;
+  REQUIRE(rt.add(six, gw));
+  CHECK(rt.fib4()->size() == 0);
+}
