@@ -56,7 +56,10 @@ struct mac_addr {
   bool is_zero() const noexcept { return b == std::array<std::uint8_t, 6>{}; }
   constexpr std::uint64_t as_u64() const noexcept { return detail::be_word<6>(b.data()); }
   friend constexpr bool operator==(const mac_addr& x, const mac_addr& y) noexcept {
-    return detail::raw_word<6>(x.b.data()) == detail::raw_word<6>(y.b.data());
+    // A 4- and a 2-byte load each: assembling 6 bytes into one word went
+    // through the stack and stalled store forwarding.
+    return ((detail::raw_word<4>(x.b.data()) ^ detail::raw_word<4>(y.b.data())) |
+            (detail::raw_word<2>(x.b.data() + 4) ^ detail::raw_word<2>(y.b.data() + 4))) == 0;
   }
   friend constexpr std::strong_ordering operator<=>(const mac_addr& x, const mac_addr& y) noexcept {
     return x.as_u64() <=> y.as_u64();

@@ -14,10 +14,10 @@ using act = ip6::forward_verdict::action;
 
 namespace {
 ip6::forward_verdict punt(punt_reason r, fib::nexthop_id nh = fib::no_route) {
-  return {act::punt, 0, r, drop::count_, nh};
+  return {act::punt, r, 0, drop::count_, nh};
 }
 ip6::forward_verdict dropped(drop d) {
-  return {act::drop, 0, punt_reason::local, d, fib::no_route};
+  return {act::drop, punt_reason::local, 0, d, fib::no_route};
 }
 // A port has a handful of addresses: a plain loop (std::find unrolls by four).
 bool has(const std::vector<std::uint32_t>& v, std::uint32_t a) {
@@ -75,7 +75,7 @@ ip6::forward_verdict classify_check(const pipeline::dataplane_table& t,
   if (!t.forwarding4 || src == 0 || is_loopback(dst)) return dropped(drop::ip4_not_for_us);
   if (v->header_len() > wire::ipv4_view::min_header_len) return punt(punt_reason::slow_forward);
   if (v->ttl() <= 1) return punt(punt_reason::hop_limit);  // RFC 1812 §5.3.1
-  return {act::lookup, 0, punt_reason::local, drop::count_, fib::no_route};
+  return {act::lookup, punt_reason::local, 0, drop::count_, fib::no_route};
 }
 
 ip6::forward_verdict forward_to(const pipeline::dataplane_table& t, const pipeline::port_table& in,
@@ -116,7 +116,7 @@ ip6::forward_verdict forward_to(const pipeline::dataplane_table& t, const pipeli
 
   wire::ipv4_decrement_ttl(ip);
   pipeline::rewrite_ethernet(frame.data(), *dmac, nh.src_mac);
-  return {act::transmit, nh.port, punt_reason::local, drop::count_, id};
+  return {act::transmit, punt_reason::local, nh.port, drop::count_, id};
 }
 
 ip6::forward_verdict classify(const pipeline::dataplane_table& t, const pipeline::port_table& port,

@@ -14,10 +14,10 @@ using act = forward_verdict::action;
 
 namespace {
 forward_verdict punt(punt_reason r, fib::nexthop_id nh = fib::no_route) {
-  return {act::punt, 0, r, drop::count_, nh};
+  return {act::punt, r, 0, drop::count_, nh};
 }
 forward_verdict dropped(drop d) {
-  return {act::drop, 0, punt_reason::local, d, fib::no_route};
+  return {act::drop, punt_reason::local, 0, d, fib::no_route};
 }
 }  // namespace
 
@@ -60,7 +60,7 @@ forward_verdict forward_to(const pipeline::dataplane_table& t, const pipeline::p
 
   --ip[wire::ipv6_field::hop_limit];
   pipeline::rewrite_ethernet(frame.data(), *dmac, nh.src_mac);
-  return {act::transmit, nh.port, punt_reason::local, drop::count_, id};
+  return {act::transmit, punt_reason::local, nh.port, drop::count_, id};
 }
 
 forward_verdict forward(const pipeline::dataplane_table& t, const pipeline::port_table& in,

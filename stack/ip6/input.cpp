@@ -95,9 +95,8 @@ input_verdict classify_head(const pipeline::dataplane_table& t, const pipeline::
 }
 
 input_verdict classify_tail(const pipeline::dataplane_table& t, const pipeline::port_table& port,
-                            mut_bytes frame, const input_verdict& head,
-                            fib::nexthop_id id) noexcept {
-  if (head.is_ip4) return from(ip4::forward_to(t, port, frame, dst4_of(frame), id), false);
+                            mut_bytes frame, bool is_ip4, fib::nexthop_id id) noexcept {
+  if (is_ip4) return from(ip4::forward_to(t, port, frame, dst4_of(frame), id), false);
   ip6_addr dst;
   std::copy_n(dst6_of(frame), 16, dst.b.begin());
   return from(forward_to(t, port, frame, dst, id), true);
@@ -108,11 +107,11 @@ input_verdict classify(const pipeline::dataplane_table& t, const pipeline::port_
   const input_verdict v = classify_head(t, port, frame);
   if (v.act != act::lookup) return v;
   if (v.is_ip4)
-    return classify_tail(t, port, frame, v,
+    return classify_tail(t, port, frame, true,
                          t.fib4 ? t.fib4->lookup(dst4_of(frame)) : fib::no_route);
   ip6_addr dst;
   std::copy_n(dst6_of(frame), 16, dst.b.begin());
-  return classify_tail(t, port, frame, v, t.fib6->lookup(dst));
+  return classify_tail(t, port, frame, false, t.fib6->lookup(dst));
 }
 
 }  // namespace umi::ip6

@@ -6,6 +6,7 @@
 #include <rte_pause.h>
 
 #include <cstring>
+#include <new>
 #include <utility>
 
 #include "stack/ip4/input.hpp"
@@ -87,7 +88,11 @@ void worker::input_burst(rte_mbuf** pkts, unsigned n, const dataplane_table& t) 
       continue;
     }
     const mut_bytes frame = frame_of(m);
-    v[i] = ip6::classify_head(t, t.ports[port], frame);
+    // Constructed in place (placement new from a prvalue: no temporary): the verdict is returned
+    // through memory (see input_verdict::pad_), and copying it after a call stalls on the callee's
+    // narrower stores.
+    ::new (static_cast<void*>(&v[i]))
+        ip6::input_verdict(ip6::classify_head(t, t.ports[port], frame));
     if (v[i].act != act::lookup) continue;
     if (v[i].is_ip4) {
       key4[n4] = ip6::dst4_of(frame);
@@ -134,7 +139,9 @@ void worker::input_burst(rte_mbuf** pkts, unsigned n, const dataplane_table& t) 
       rte_mbuf* m = pkts[i];
       ip6::input_verdict& r = v[i];
       const mut_bytes frame = frame_of(m);
-      if (r.act == act::lookup) r = ip6::classify_tail(t, t.ports[m->port], frame, r, nh[i]);
+      if (r.act == act::lookup)
+        ::new (static_cast<void*>(&r))
+            ip6::input_verdict(ip6::classify_tail(t, t.ports[m->port], frame, r.is_ip4, nh[i]));
       if (r.is_ip6) {
         ++ip6_total;
         if (frame.size() > 14 + 6) hist.add(frame[14 + 6]);
