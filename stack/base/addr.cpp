@@ -70,12 +70,6 @@ std::string ip6_addr::to_string() const {
   return buf;
 }
 
-bool ip6_addr::is_loopback() const noexcept {
-  for (int i = 0; i < 15; ++i)
-    if (b[i] != 0) return false;
-  return b[15] == 1;
-}
-
 bool ip6_addr::is_solicited_node() const noexcept {
   static constexpr std::array<std::uint8_t, 13> pfx{0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0xff};
   return std::memcmp(b.data(), pfx.data(), pfx.size()) == 0;

@@ -3,13 +3,43 @@
 // stack needs: EUI-64 interface identifiers, solicited-node groups and the
 // Ethernet mapping of IPv6 multicast (RFC 2464 §7).
 #include <array>
+#include <bit>
 #include <compare>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
 
 namespace umi {
+
+namespace detail {
+// Addresses as 64-bit words: comparisons then cost two word compares instead
+// of the libc memcmp call that a defaulted <=> over std::array<uint8_t, N>
+// becomes. raw*: native byte order (equality); be*: big-endian (ordering).
+// A byte-by-byte assembly is not reliably merged into one load, so outside
+// constant evaluation these are memcpy (one load) and a byte swap.
+template <std::size_t N>
+constexpr std::uint64_t raw_word(const std::uint8_t* p) noexcept {
+  std::uint64_t v = 0;
+  if (std::is_constant_evaluated()) {
+    for (std::size_t i = 0; i < N; ++i) v |= std::uint64_t{p[i]} << (8 * i);
+  } else {
+    std::memcpy(&v, p, N);
+  }
+  return v;
+}
+template <std::size_t N>
+constexpr std::uint64_t be_word(const std::uint8_t* p) noexcept {
+  if (std::is_constant_evaluated()) {
+    std::uint64_t v = 0;
+    for (std::size_t i = 0; i < N; ++i) v = (v << 8) | p[i];
+    return v;
+  }
+  static_assert(std::endian::native == std::endian::little);
+  return __builtin_bswap64(raw_word<N>(p)) >> (64 - 8 * N);
+}
+}  // namespace detail
 
 struct mac_addr {
   std::array<std::uint8_t, 6> b{};
@@ -24,7 +54,16 @@ struct mac_addr {
     return b == std::array<std::uint8_t, 6>{0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
   }
   bool is_zero() const noexcept { return b == std::array<std::uint8_t, 6>{}; }
-  auto operator<=>(const mac_addr&) const = default;
+  constexpr std::uint64_t as_u64() const noexcept { return detail::be_word<6>(b.data()); }
+  friend constexpr bool operator==(const mac_addr& x, const mac_addr& y) noexcept {
+    // A 4- and a 2-byte load each: assembling 6 bytes into one word went
+    // through the stack and stalled store forwarding.
+    return ((detail::raw_word<4>(x.b.data()) ^ detail::raw_word<4>(y.b.data())) |
+            (detail::raw_word<2>(x.b.data() + 4) ^ detail::raw_word<2>(y.b.data() + 4))) == 0;
+  }
+  friend constexpr std::strong_ordering operator<=>(const mac_addr& x, const mac_addr& y) noexcept {
+    return x.as_u64() <=> y.as_u64();
+  }
 };
 
 struct ip6_addr {
@@ -33,8 +72,10 @@ struct ip6_addr {
   static std::optional<ip6_addr> parse(std::string_view s);  // numeric only, no zone
   std::string to_string() const;                             // RFC 5952 (inet_ntop)
 
-  bool is_unspecified() const noexcept { return b == std::array<std::uint8_t, 16>{}; }
-  bool is_loopback() const noexcept;
+  bool is_unspecified() const noexcept {
+    return (detail::raw_word<8>(b.data()) | detail::raw_word<8>(b.data() + 8)) == 0;
+  }
+  bool is_loopback() const noexcept { return hi() == 0 && lo() == 1; }
   bool is_multicast() const noexcept { return b[0] == 0xff; }
   bool is_link_local() const noexcept { return b[0] == 0xfe && (b[1] & 0xc0) == 0x80; }
   bool is_site_local() const noexcept { return b[0] == 0xfe && (b[1] & 0xc0) == 0xc0; }
@@ -51,7 +92,18 @@ struct ip6_addr {
   // Ethernet destination for an IPv6 multicast address: 33:33 + low 32 bits.
   mac_addr multicast_mac() const noexcept;
 
-  auto operator<=>(const ip6_addr&) const = default;
+  // The address as two big-endian 64-bit halves.
+  constexpr std::uint64_t hi() const noexcept { return detail::be_word<8>(b.data()); }
+  constexpr std::uint64_t lo() const noexcept { return detail::be_word<8>(b.data() + 8); }
+  friend constexpr bool operator==(const ip6_addr& x, const ip6_addr& y) noexcept {
+    using detail::raw_word;
+    return ((raw_word<8>(x.b.data()) ^ raw_word<8>(y.b.data())) |
+            (raw_word<8>(x.b.data() + 8) ^ raw_word<8>(y.b.data() + 8))) == 0;
+  }
+  friend constexpr std::strong_ordering operator<=>(const ip6_addr& x, const ip6_addr& y) noexcept {
+    if (x.hi() != y.hi()) return x.hi() <=> y.hi();
+    return x.lo() <=> y.lo();
+  }
 };
 
 namespace ip6 {

@@ -353,8 +353,11 @@ void node::tick() {
   rtadv_.tick();
   // Routes learned from redirects live net.inet6.icmp6.redirtimeout seconds.
   std::vector<std::pair<ip6_addr, unsigned>> expired;
-  for (const auto& [k, r] : rt6_.routes())
-    if (r.kind == control::route_kind::redirect && r.expire && *r.expire <= t) expired.push_back(k);
+  for (const auto& [when, k] : rt6_.expiring()) {
+    if (when > t) break;
+    const control::route6* r = rt6_.find(k.first, k.second);
+    if (r != nullptr && r->kind == control::route_kind::redirect) expired.push_back(k);
+  }
   for (const auto& [d, l] : expired) {
     if (auto r = rt6_.remove(d, l)) route_event("RTM_DELETE", *r);
     changed();

@@ -1,5 +1,7 @@
 #include "stack/control/routes.hpp"
 
+#include <algorithm>
+
 namespace umi::control {
 namespace {
 unexpected<route_error> fail(route_errc c, std::string m) {
@@ -57,86 +59,135 @@ void route_table6::release(fib::nexthop_id id) {
   }
 }
 
+namespace {
+bool is_mapped4(const ip6_addr& a, unsigned plen) {
+  return plen >= 96 && a.hi() == 0 && (a.lo() >> 32) == 0xffff;
+}
+std::uint32_t low32(const ip6_addr& a) {
+  return static_cast<std::uint32_t>(a.lo());
+}
+}  // namespace
+
+fib::fib4* route_table6::fib4_for(const ip6_addr& dest, unsigned plen) {
+  if (!is_mapped4(dest, plen)) return nullptr;
+  if (!fib4_) fib4_ = std::make_unique<fib::fib4>(reclaimer_);
+  return fib4_.get();
+}
+
+void route_table6::track_expiry(const route6& r, bool add) {
+  if (!r.expire) return;
+  if (add) {
+    expiring_.emplace(*r.expire, std::pair{r.dest, r.plen});
+  } else {
+    expiring_.erase(expiry_key{*r.expire, std::pair{r.dest, r.plen}});
+  }
+}
+
 result<const route6*, route_error> route_table6::add(route6 r, nexthop nh, bool replace) {
   if (r.plen > 128) return fail(route_errc::invalid, "Invalid argument");
   r.dest = r.dest.masked(r.plen);
-  const auto key = std::pair{r.dest, r.plen};
-  auto it = routes_.find(key);
-  if (it != routes_.end() && !replace) return fail(route_errc::exists, "File exists");
-  if (it == routes_.end() && replace) return fail(route_errc::not_found, "not in table");
+  route6* old = routes_.find(std::pair{r.dest, r.plen});
+  if (old != nullptr && !replace) return fail(route_errc::exists, "File exists");
+  if (old == nullptr && replace) return fail(route_errc::not_found, "not in table");
   const fib::nexthop_id id = intern(nh);
   if (auto ins = fib_.insert(r.dest, r.plen, id); !ins) {
     release(id);
     return fail(route_errc::full, "routing table overflow");
   }
+  if (fib::fib4* f4 = fib4_for(r.dest, r.plen)) (void)f4->insert(low32(r.dest), r.plen - 96, id);
   r.nh = id;
-  if (it != routes_.end()) {
-    release(it->second.nh);
-    it->second = r;
-    return &it->second;
+  if (old != nullptr) {
+    track_expiry(*old, false);
+    track_expiry(r, true);
+    release(old->nh);
+    *old = r;
+    return old;
   }
-  return &routes_.emplace(key, r).first->second;
+  track_expiry(r, true);
+  return routes_.try_emplace(r).first;
 }
 
 result<std::size_t, route_error> route_table6::add_bulk(
     const std::vector<std::pair<ip6_addr, unsigned>>& dests, route_kind kind, const nexthop& nh,
     bool v4) {
-  std::vector<fib::route6> batch;
-  batch.reserve(dests.size());
   for (const auto& [d, l] : dests) {
     if (l > 128) return fail(route_errc::invalid, "Invalid argument");
   }
+  std::vector<route6> sorted;
+  sorted.reserve(dests.size());
   for (const auto& [d, l] : dests) {
-    const fib::nexthop_id id = intern(nh);
     route6 r;
     r.dest = d.masked(l);
     r.plen = l;
     r.kind = kind;
-    r.nh = id;
     r.v4 = v4;
-    auto [it, inserted] = routes_.try_emplace(std::pair{r.dest, r.plen}, r);
-    if (!inserted) {
-      release(it->second.nh);
-      it->second = r;
-    }
-    batch.push_back({r.dest, static_cast<std::uint8_t>(l), id});
+    sorted.push_back(r);
   }
+  // The last of duplicate prefixes wins: sort stably, keep each run's last.
+  std::stable_sort(sorted.begin(), sorted.end(), route_map<route6>::key_less);
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < sorted.size(); ++i) {
+    if (i + 1 < sorted.size() && !route_map<route6>::key_less(sorted[i], sorted[i + 1])) continue;
+    sorted[kept++] = sorted[i];
+  }
+  sorted.resize(kept);
+  if (!sorted.empty()) {
+    const fib::nexthop_id id = intern(nh);
+    nhs_[id].refs += static_cast<unsigned>(sorted.size() - 1);
+    for (auto& r : sorted) r.nh = id;
+  }
+  routes_.merge_sorted(sorted, [this](const route6& old) {
+    track_expiry(old, false);
+    release(old.nh);
+  });
+  std::vector<fib::route6> batch;
+  batch.reserve(sorted.size());
+  for (const auto& r : sorted) batch.push_back({r.dest, static_cast<std::uint8_t>(r.plen), r.nh});
   if (!fib_.insert_bulk(batch)) return fail(route_errc::invalid, "Invalid argument");
-  return batch.size();
+  std::vector<fib::route4> batch4;
+  for (const auto& r : sorted)
+    if (is_mapped4(r.dest, r.plen))
+      batch4.push_back({low32(r.dest), static_cast<std::uint8_t>(r.plen - 96), r.nh});
+  if (!batch4.empty()) {
+    if (!fib4_) fib4_ = std::make_unique<fib::fib4>(reclaimer_);
+    (void)fib4_->insert_bulk(batch4);
+  }
+  return dests.size();
 }
 
 result<route6, route_error> route_table6::remove(const ip6_addr& dest, unsigned plen,
                                                  std::optional<ip6_addr> gateway) {
-  auto it = routes_.find(std::pair{dest.masked(plen), plen});
-  if (it == routes_.end()) return fail(route_errc::not_found, "not in table");
-  if (gateway && nhs_[it->second.nh].gateway != gateway)
+  const route6* found = routes_.find(std::pair{dest.masked(plen), plen});
+  if (found == nullptr) return fail(route_errc::not_found, "not in table");
+  if (gateway && nhs_[found->nh].gateway != gateway)
     return fail(route_errc::not_found, "not in table");
-  route6 r = it->second;
+  const route6 r = *found;
+  track_expiry(r, false);
   fib_.erase(r.dest, r.plen);
+  if (fib4_ && is_mapped4(r.dest, r.plen)) fib4_->erase(low32(r.dest), r.plen - 96);
   release(r.nh);
-  routes_.erase(it);
+  routes_.erase(std::pair{r.dest, r.plen});
   return r;
 }
 
 std::vector<route6> route_table6::remove_if_kind(route_kind kind, unsigned ifindex) {
   std::vector<route6> out;
-  for (auto it = routes_.begin(); it != routes_.end();) {
-    const route6& r = it->second;
-    if (r.kind == kind && (ifindex == 0 || nhs_[r.nh].ifindex == ifindex)) {
-      out.push_back(r);
-      fib_.erase(r.dest, r.plen);
-      release(r.nh);
-      it = routes_.erase(it);
-    } else {
-      ++it;
-    }
-  }
+  routes_.erase_if(
+      [&](const route6& r) {
+        return r.kind == kind && (ifindex == 0 || nhs_[r.nh].ifindex == ifindex);
+      },
+      [&](const route6& r) {
+        out.push_back(r);
+        track_expiry(r, false);
+        fib_.erase(r.dest, r.plen);
+        if (fib4_ && is_mapped4(r.dest, r.plen)) fib4_->erase(low32(r.dest), r.plen - 96);
+        release(r.nh);
+      });
   return out;
 }
 
 const route6* route_table6::find(const ip6_addr& dest, unsigned plen) const {
-  auto it = routes_.find(std::pair{dest.masked(plen), plen});
-  return it == routes_.end() ? nullptr : &it->second;
+  return routes_.find(std::pair{dest.masked(plen), plen});
 }
 
 const route6* route_table6::match(const ip6_addr& dst) const {

@@ -6,14 +6,17 @@
 // memory is retired through the RCU reclaimer, so no worker ever waits.
 #include <chrono>
 #include <cstdint>
-#include <map>
+#include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "stack/base/addr.hpp"
 #include "stack/base/clock.hpp"
 #include "stack/base/result.hpp"
+#include "stack/control/route_map.hpp"
+#include "stack/fib/fib4.hpp"
 #include "stack/fib/fib6.hpp"
 
 namespace umi::control {
@@ -39,15 +42,35 @@ struct nexthop {
   }
 };
 
+// An optional point in time in 8 bytes (std::optional<time_point> takes 16,
+// and a full table holds one per route).
+class expiry {
+ public:
+  constexpr expiry() noexcept = default;
+  constexpr expiry(std::nullopt_t) noexcept {}
+  constexpr expiry(time_point t) noexcept : t_(t) {}
+  constexpr explicit operator bool() const noexcept { return t_ != none(); }
+  constexpr bool has_value() const noexcept { return t_ != none(); }
+  constexpr const time_point& operator*() const noexcept { return t_; }
+  constexpr std::optional<time_point> get() const noexcept {
+    return has_value() ? std::optional<time_point>(t_) : std::nullopt;
+  }
+
+ private:
+  static constexpr time_point none() noexcept { return time_point::min(); }
+  time_point t_ = none();
+};
+
 struct route6 {
   ip6_addr dest;
   unsigned plen = 0;
-  route_kind kind = route_kind::static_route;
   fib::nexthop_id nh = fib::no_route;
+  expiry expire;
+  route_kind kind = route_kind::static_route;
   bool interface_route = false;  // -interface: on-link through ifindex
-  std::optional<time_point> expire;
-  bool v4 = false;  // an IPv4 route, held as an IPv4-mapped prefix (plen + 96)
+  bool v4 = false;               // an IPv4 route, held as an IPv4-mapped prefix (plen + 96)
 };
+static_assert(sizeof(route6) <= 40, "a full table holds a million of these");
 
 enum class route_errc : std::uint8_t { exists, not_found, unreachable, invalid, full };
 struct route_error {
@@ -75,21 +98,33 @@ class route_table6 {
   const route6* find(const ip6_addr& dest, unsigned plen) const;
   const nexthop& hop(fib::nexthop_id id) const { return nhs_[id]; }
 
-  const std::map<std::pair<ip6_addr, unsigned>, route6>& routes() const { return routes_; }
+  // In (prefix, length) order; iterate as `for (const auto& [key, route] : routes())`.
+  const route_map<route6>& routes() const { return routes_; }
+  // The routes that carry an expiry time, soonest first: what a periodic
+  // expiry check walks instead of the whole table.
+  using expiry_key = std::pair<time_point, std::pair<ip6_addr, unsigned>>;
+  const std::set<expiry_key>& expiring() const { return expiring_; }
   const std::vector<nexthop>& nexthops() const { return nhs_; }
   const fib::fib6& fib() const { return fib_; }
+  // IPv4 routes (IPv4-mapped prefixes, plen >= 96) also go into a fib4, whose
+  // 32-bit lookups are what the workers use; nullptr until the first one.
+  const fib::fib4* fib4() const { return fib4_.get(); }
   // Bumped whenever the next-hop table changes (the workers' copy is rebuilt).
   std::uint64_t nexthop_generation() const { return nh_gen_; }
 
  private:
   fib::nexthop_id intern(const nexthop& nh);
   void release(fib::nexthop_id id);
+  void track_expiry(const route6& r, bool add);
+  fib::fib4* fib4_for(const ip6_addr& dest, unsigned plen);
 
-  std::map<std::pair<ip6_addr, unsigned>, route6> routes_;
+  route_map<route6> routes_;
+  std::set<expiry_key> expiring_;
   std::vector<nexthop> nhs_;
   std::vector<fib::nexthop_id> free_nhs_;
   fib::reclaimer* reclaimer_;
   fib::fib6 fib_;
+  std::unique_ptr<fib::fib4> fib4_;
   std::uint64_t nh_gen_ = 0;
 };
 

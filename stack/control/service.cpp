@@ -947,25 +947,15 @@ void control_service::on_rtsol_done(std::uint64_t run) {
 json::value control_service::op_route_load(const json::object& a) {
   check_family(a);
   const bool v4 = is_inet(a);
-  std::vector<std::string> lines;
-  if (const std::string file = arg_str(a, "file", false); !file.empty()) {
-    std::ifstream in(file);
-    if (!in) throw op_error{"ENOENT", "cannot open " + file};
-    for (std::string l; std::getline(in, l);) lines.push_back(std::move(l));
-  } else if (auto it = a.find("routes"); it != a.end() && it->value().is_array()) {
-    for (const auto& v : it->value().as_array())
-      if (v.is_string()) lines.emplace_back(v.as_string());
-  } else {
-    throw op_error{"bad_request", "route_load needs file or routes"};
-  }
+  // Lines are parsed as they are read: holding a million route strings at once
+  // would leave their freed memory in the heap behind the routes.
   std::vector<std::pair<ip6_addr, unsigned>> dests;
-  dests.reserve(lines.size());
   std::size_t lineno = 0;
-  for (auto& l : lines) {
+  auto parse_line = [&](std::string l) {
     ++lineno;
     if (auto h = l.find('#'); h != std::string::npos) l.resize(h);
     while (!l.empty() && (l.back() == ' ' || l.back() == '\t' || l.back() == '\r')) l.pop_back();
-    if (l.empty()) continue;
+    if (l.empty()) return;
     const auto slash = l.find('/');
     const std::string addr = l.substr(0, slash);
     unsigned plen = v4 ? 32 : 128;
@@ -981,6 +971,17 @@ json::value control_service::op_route_load(const json::object& a) {
         throw op_error{"EINVAL", "line " + std::to_string(lineno) + ": bad route " + l};
       dests.emplace_back(*p, plen);
     }
+  };
+  if (const std::string file = arg_str(a, "file", false); !file.empty()) {
+    std::ifstream in(file);
+    if (!in) throw op_error{"ENOENT", "cannot open " + file};
+    for (std::string l; std::getline(in, l);) parse_line(std::move(l));
+  } else if (auto it = a.find("routes"); it != a.end() && it->value().is_array()) {
+    dests.reserve(it->value().as_array().size());
+    for (const auto& v : it->value().as_array())
+      if (v.is_string()) parse_line(std::string(v.as_string()));
+  } else {
+    throw op_error{"bad_request", "route_load needs file or routes"};
   }
   node::route_spec via;
   via.v4 = v4;

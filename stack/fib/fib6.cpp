@@ -55,4 +55,9 @@ void fib6::lookup_bulk(const ip6_addr* const* dsts, nexthop_id* out, unsigned n)
                                             n);
 }
 
+void fib6::lookup_bulk(const std::uint8_t* const* dsts, nexthop_id* out,
+                       unsigned n) const noexcept {
+  trie_.lookup_bulk<detail::u128, top_bits>([dsts](unsigned i) { return key_of(dsts[i]); }, out, n);
+}
+
 }  // namespace umi::fib

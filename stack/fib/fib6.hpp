@@ -50,6 +50,9 @@ class fib6 {
   // out[i] = lookup(*dsts[i]), with the memory accesses of the lookups
   // interleaved; the form the workers use for a burst.
   void lookup_bulk(const ip6_addr* const* dsts, nexthop_id* out, unsigned n) const noexcept;
+  // The same with each dsts[i] pointing at the 16 bytes of an address (in a
+  // packet header, say).
+  void lookup_bulk(const std::uint8_t* const* dsts, nexthop_id* out, unsigned n) const noexcept;
 
   std::size_t size() const noexcept { return trie_.size(); }
   // Heap bytes held by the table, including allocator overhead.
@@ -59,15 +62,13 @@ class fib6 {
   // 2^16 x 8 bytes = 512 KiB of direct-pointing entries: resident in L2.
   static constexpr unsigned top_bits = 16;
 
-  // Two explicit big-endian 64-bit loads (compiled to movbe/bswap); a byte loop
-  // into a 128-bit value is not recognised and costs 16 shifts per lookup.
+  // Two big-endian 64-bit loads (a load and a bswap each; see ip6_addr::hi).
   static std::uint64_t load_be64(const std::uint8_t* p) noexcept {
-    return (std::uint64_t{p[0]} << 56) | (std::uint64_t{p[1]} << 48) | (std::uint64_t{p[2]} << 40) |
-           (std::uint64_t{p[3]} << 32) | (std::uint64_t{p[4]} << 24) | (std::uint64_t{p[5]} << 16) |
-           (std::uint64_t{p[6]} << 8) | std::uint64_t{p[7]};
+    return umi::detail::be_word<8>(p);
   }
-  static detail::u128 key_of(const ip6_addr& a) noexcept {
-    return (detail::u128{load_be64(a.b.data())} << 64) | load_be64(a.b.data() + 8);
+  static detail::u128 key_of(const ip6_addr& a) noexcept { return key_of(a.b.data()); }
+  static detail::u128 key_of(const std::uint8_t* p) noexcept {
+    return (detail::u128{load_be64(p)} << 64) | load_be64(p + 8);
   }
 
   detail::poptrie trie_;

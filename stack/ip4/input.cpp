@@ -14,13 +14,16 @@ using act = ip6::forward_verdict::action;
 
 namespace {
 ip6::forward_verdict punt(punt_reason r, fib::nexthop_id nh = fib::no_route) {
-  return {act::punt, 0, r, drop::count_, nh};
+  return {act::punt, r, 0, drop::count_, nh};
 }
 ip6::forward_verdict dropped(drop d) {
-  return {act::drop, 0, punt_reason::local, d, fib::no_route};
+  return {act::drop, punt_reason::local, 0, d, fib::no_route};
 }
+// A port has a handful of addresses: a plain loop (std::find unrolls by four).
 bool has(const std::vector<std::uint32_t>& v, std::uint32_t a) {
-  return std::find(v.begin(), v.end(), a) != v.end();
+  for (const std::uint32_t x : v)
+    if (x == a) return true;
+  return false;
 }
 constexpr bool is_multicast(std::uint32_t a) {
   return (a >> 28) == 0xe;
@@ -39,9 +42,9 @@ std::uint32_t unmapped(const ip6_addr& a) noexcept {
   return load_be32(&a.b[12]);
 }
 
-ip6::forward_verdict classify(const pipeline::dataplane_table& t, const pipeline::port_table& port,
-                              mut_bytes frame) noexcept {
-  const mut_bytes ip = frame.subspan(wire::ethernet_view::header_len);
+ip6::forward_verdict classify_check(const pipeline::dataplane_table& t,
+                                    const pipeline::port_table& port, bytes frame) noexcept {
+  const bytes ip = frame.subspan(wire::ethernet_view::header_len);
   auto v = wire::ipv4_view::parse(ip);
   if (!v) {
     switch (v.error()) {
@@ -71,12 +74,15 @@ ip6::forward_verdict classify(const pipeline::dataplane_table& t, const pipeline
     if (dst == 0xe0000001u) return punt(punt_reason::local);  // 224.0.0.1: all systems
     return dropped(drop::ip4_not_member);
   }
-  if (!t.forwarding4 || t.fib4 == nullptr || src == 0 || is_loopback(dst))
-    return dropped(drop::ip4_not_for_us);
+  if (!t.forwarding4 || src == 0 || is_loopback(dst)) return dropped(drop::ip4_not_for_us);
   if (v->header_len() > wire::ipv4_view::min_header_len) return punt(punt_reason::slow_forward);
   if (v->ttl() <= 1) return punt(punt_reason::hop_limit);  // RFC 1812 §5.3.1
+  return {act::lookup, punt_reason::local, 0, drop::count_, fib::no_route};
+}
 
-  const fib::nexthop_id id = t.fib4->lookup(mapped(dst));
+ip6::forward_verdict forward_to(const pipeline::dataplane_table& t, const pipeline::port_table& in,
+                                mut_bytes frame, std::uint32_t dst, fib::nexthop_id id) noexcept {
+  const mut_bytes ip = frame.subspan(wire::ethernet_view::header_len);
   if (id == fib::no_route || id >= t.nexthops4.size()) return punt(punt_reason::no_route);
   const nexthop_rt& nh = t.nexthops4[id];
   switch (nh.type) {
@@ -94,19 +100,34 @@ ip6::forward_verdict classify(const pipeline::dataplane_table& t, const pipeline
   if (nh.port >= t.ports.size() || !t.ports[nh.port].up) return punt(punt_reason::no_route, id);
   // Too big: DF set earns "fragmentation needed"; otherwise the slow path
   // fragments (RFC 1812 §5.2.6).
-  if (v->total_length() > nh.mtu)
-    return punt(v->dont_fragment() ? punt_reason::too_big : punt_reason::slow_forward, id);
-  mac_addr dmac;
-  const ip6_addr next = nh.onlink ? mapped(dst) : nh.gateway;
-  auto it = t.neighbors.find(pipeline::neighbor_key{nh.ifindex, next});
-  if (it == t.neighbors.end()) return punt(punt_reason::resolve, id);
-  dmac = it->second;
-  if (t.redirects4 && nh.ifindex == port.ifindex) return punt(punt_reason::redirect, id);
+  if (load_be16(&ip[wire::ipv4_field::total_len]) > nh.mtu)
+    return punt(
+        (ip[wire::ipv4_field::frag] & 0x40) != 0 ? punt_reason::too_big : punt_reason::slow_forward,
+        id);
+  // A gateway's MAC is resolved when the table is compiled (as for IPv6); an
+  // on-link destination is looked up in the neighbour table.
+  const mac_addr* dmac = &nh.dst_mac;
+  if (nh.onlink) {
+    auto it = t.neighbors.find(pipeline::neighbor_key{nh.ifindex, mapped(dst)});
+    if (it == t.neighbors.end()) return punt(punt_reason::resolve, id);
+    dmac = &it->second;
+  } else if (!nh.resolved) {
+    return punt(punt_reason::resolve, id);
+  }
+  if (t.redirects4 && nh.ifindex == in.ifindex) return punt(punt_reason::redirect, id);
 
   wire::ipv4_decrement_ttl(ip);
-  std::copy(dmac.b.begin(), dmac.b.end(), frame.begin());
-  std::copy(nh.src_mac.b.begin(), nh.src_mac.b.end(), frame.begin() + 6);
-  return {act::transmit, nh.port, punt_reason::local, drop::count_, id};
+  pipeline::rewrite_ethernet(frame.data(), *dmac, nh.src_mac);
+  return {act::transmit, punt_reason::local, nh.port, drop::count_, id};
+}
+
+ip6::forward_verdict classify(const pipeline::dataplane_table& t, const pipeline::port_table& port,
+                              mut_bytes frame) noexcept {
+  const ip6::forward_verdict c = classify_check(t, port, frame);
+  if (c.act != act::lookup) return c;
+  const std::uint32_t dst =
+      load_be32(&frame[wire::ethernet_view::header_len + wire::ipv4_field::dst]);
+  return forward_to(t, port, frame, dst, t.fib4 ? t.fib4->lookup(dst) : fib::no_route);
 }
 
 }  // namespace umi::ip4

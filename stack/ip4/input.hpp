@@ -24,4 +24,13 @@ std::uint32_t unmapped(const ip6_addr& a) noexcept;
 ip6::forward_verdict classify(const pipeline::dataplane_table& t, const pipeline::port_table& port,
                               mut_bytes frame) noexcept;
 
+// classify() in two stages around the FIB lookup, as ip6::forward_check and
+// ip6::forward_to: classify_check answers action::lookup for a packet to be
+// looked up (destination: its dst field); forward_to finishes with the
+// FIB's answer.
+ip6::forward_verdict classify_check(const pipeline::dataplane_table& t,
+                                    const pipeline::port_table& port, bytes frame) noexcept;
+ip6::forward_verdict forward_to(const pipeline::dataplane_table& t, const pipeline::port_table& in,
+                                mut_bytes frame, std::uint32_t dst, fib::nexthop_id id) noexcept;
+
 }  // namespace umi::ip4

@@ -4,10 +4,12 @@
 // Never modified once published. The FIB itself is not copied: it is updated
 // in place by copy-on-write (stack/fib) and referenced from here.
 #include <cstdint>
+#include <cstring>
 #include <unordered_map>
 #include <vector>
 
 #include "stack/base/addr.hpp"
+#include "stack/fib/fib4.hpp"
 #include "stack/fib/fib6.hpp"
 
 namespace umi::pipeline {
@@ -50,6 +52,14 @@ struct nexthop_rt {
   mac_addr src_mac;
 };
 
+// Writes the destination and source MACs of a forwarded frame: fixed-size
+// copies, which compile to plain moves.
+inline void rewrite_ethernet(std::uint8_t* frame, const mac_addr& dst,
+                             const mac_addr& src) noexcept {
+  std::memcpy(frame, dst.b.data(), 6);
+  std::memcpy(frame + 6, src.b.data(), 6);
+}
+
 struct neighbor_key {
   unsigned ifindex;
   ip6_addr addr;
@@ -71,10 +81,10 @@ struct dataplane_table {
   const fib::fib6* fib6 = nullptr;
   bool forwarding6 = false;
   bool redirects6 = true;
-  // IPv4: routes live in a FIB of IPv4-mapped IPv6 prefixes (::ffff:0:0/96),
-  // and ARP entries in `neighbors` under IPv4-mapped keys.
+  // IPv4: routes in a fib4 (nullptr: no IPv4 route yet, every lookup
+  // misses), ARP entries in `neighbors` under IPv4-mapped keys.
   std::vector<nexthop_rt> nexthops4;
-  const fib::fib6* fib4 = nullptr;
+  const fib::fib4* fib4 = nullptr;
   bool forwarding4 = false;
   bool redirects4 = true;
   std::uint64_t generation = 0;

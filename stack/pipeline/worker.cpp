@@ -5,8 +5,11 @@
 #include <rte_mbuf_dyn.h>
 #include <rte_pause.h>
 
+#include <cstring>
+#include <new>
 #include <utility>
 
+#include "stack/ip4/input.hpp"
 #include "stack/ip6/input.hpp"
 
 namespace umi::pipeline {
@@ -28,48 +31,156 @@ void worker::drop(rte_mbuf* m, enum drop reason) noexcept {
   rte_pktmbuf_free(m);
 }
 
-void worker::input(rte_mbuf* m, const dataplane_table& t) noexcept {
-  const std::uint16_t port = m->port;
-  if (port >= t.ports.size() || !t.ports[port].present) {
-    drop(m, drop::port_down);
-    return;
+namespace {
+// Routes above which a burst's lookups go through lookup_bulk.
+constexpr std::size_t bulk_lookup_min = 4096;
+
+// Adds runs of equal keys to one counter of an array: a burst of one flow
+// costs one counter update instead of one per packet.
+template <std::size_t N>
+class run_tally {
+ public:
+  explicit run_tally(std::array<counter, N>& a) noexcept : a_(a) {}
+  ~run_tally() { flush(); }
+  run_tally(const run_tally&) = delete;
+  run_tally& operator=(const run_tally&) = delete;
+  void add(std::size_t key) noexcept {
+    if (key != key_) {
+      flush();
+      key_ = key;
+    }
+    ++n_;
   }
+  void flush() noexcept {
+    if (n_ != 0 && key_ < N) a_[key_].inc(n_);
+    n_ = 0;
+  }
+
+ private:
+  std::array<counter, N>& a_;
+  std::size_t key_ = N;
+  std::uint64_t n_ = 0;
+};
+}  // namespace
+
+void worker::input_burst(rte_mbuf** pkts, unsigned n, const dataplane_table& t) noexcept {
+  using act = ip6::forward_verdict::action;
+  std::array<ip6::input_verdict, burst_size> v;
+  std::array<fib::nexthop_id, burst_size> nh;
+  std::array<const std::uint8_t*, burst_size> key6;
+  std::array<std::uint8_t, burst_size> idx6;
+  std::array<std::uint32_t, burst_size> key4;
+  std::array<std::uint8_t, burst_size> idx4;
+  unsigned n6 = 0;
+  unsigned n4 = 0;
   // Frames we parse must be contiguous; the vdevs we use deliver single-segment
   // mbufs for MTU-sized frames.
-  const mut_bytes frame(rte_pktmbuf_mtod(m, std::uint8_t*), rte_pktmbuf_data_len(m));
-  const auto v = ip6::classify(t, t.ports[port], frame);
-  if (v.is_ip6) {
-    counters_.ip6[static_cast<std::size_t>(stats::ip6::total)].inc();
-    if (frame.size() > 14 + 6) counters_.ip6_in_hist[frame[14 + 6]].inc();
-  } else if (v.is_ip4) {
-    counters_.ip[static_cast<std::size_t>(stats::ip::total)].inc();
+  auto frame_of = [](rte_mbuf* m) {
+    return mut_bytes(rte_pktmbuf_mtod(m, std::uint8_t*), rte_pktmbuf_data_len(m));
+  };
+  for (unsigned i = 0; i < n; ++i) {
+    rte_mbuf* m = pkts[i];
+    if (i + 1 < n) rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void*));
+    const std::uint16_t port = m->port;
+    if (port >= t.ports.size() || !t.ports[port].present) {
+      v[i] = ip6::input_verdict{};
+      v[i].reason = drop::port_down;
+      continue;
+    }
+    const mut_bytes frame = frame_of(m);
+    // Constructed in place (placement new from a prvalue: no temporary): the verdict is returned
+    // through memory (see input_verdict::pad_), and copying it after a call stalls on the callee's
+    // narrower stores.
+    ::new (static_cast<void*>(&v[i]))
+        ip6::input_verdict(ip6::classify_head(t, t.ports[port], frame));
+    if (v[i].act != act::lookup) continue;
+    if (v[i].is_ip4) {
+      key4[n4] = ip6::dst4_of(frame);
+      idx4[n4++] = static_cast<std::uint8_t>(i);
+    } else {
+      key6[n6] = ip6::dst6_of(frame);
+      idx6[n6++] = static_cast<std::uint8_t>(i);
+    }
   }
-  using act = ip6::forward_verdict::action;
-  switch (v.act) {
-    case act::drop:
-      drop(m, v.reason);
-      return;
-    case act::transmit:
-      counters_.forwarded.inc();
-      if (v.is_ip4) {
-        counters_.ip[static_cast<std::size_t>(stats::ip::forward)].inc();
-        if (v.nh < counters_.nexthop4_use.size()) counters_.nexthop4_use[v.nh].inc();
-      } else {
-        counters_.ip6[static_cast<std::size_t>(stats::ip6::forward)].inc();
-        if (v.nh < counters_.nexthop_use.size()) counters_.nexthop_use[v.nh].inc();
+  // Interleaved lookups hide the cache misses of a large table; a small one
+  // stays in cache, and one lookup at a time costs fewer instructions.
+  const bool bulk6 = n6 > 1 && t.fib6->size() > bulk_lookup_min;
+  const bool bulk4 = n4 > 1 && t.fib4 != nullptr && t.fib4->size() > bulk_lookup_min;
+  if (bulk6) {
+    std::array<fib::nexthop_id, burst_size> out;
+    t.fib6->lookup_bulk(key6.data(), out.data(), n6);
+    for (unsigned j = 0; j < n6; ++j) nh[idx6[j]] = out[j];
+  } else {
+    for (unsigned j = 0; j < n6; ++j) {
+      ip6_addr a;
+      std::memcpy(a.b.data(), key6[j], 16);
+      nh[idx6[j]] = t.fib6->lookup(a);
+    }
+  }
+  if (bulk4) {
+    std::array<fib::nexthop_id, burst_size> out;
+    t.fib4->lookup_bulk(key4.data(), out.data(), n4);
+    for (unsigned j = 0; j < n4; ++j) nh[idx4[j]] = out[j];
+  } else {
+    for (unsigned j = 0; j < n4; ++j)
+      nh[idx4[j]] = t.fib4 != nullptr ? t.fib4->lookup(key4[j]) : fib::no_route;
+  }
+
+  std::uint64_t ip6_total = 0;
+  std::uint64_t ip_total = 0;
+  std::uint64_t fwd6 = 0;
+  std::uint64_t fwd4 = 0;
+  std::uint64_t punted = 0;
+  {
+    run_tally hist(counters_.ip6_in_hist);
+    run_tally use6(counters_.nexthop_use);
+    run_tally use4(counters_.nexthop4_use);
+    for (unsigned i = 0; i < n; ++i) {
+      rte_mbuf* m = pkts[i];
+      ip6::input_verdict& r = v[i];
+      const mut_bytes frame = frame_of(m);
+      if (r.act == act::lookup)
+        ::new (static_cast<void*>(&r))
+            ip6::input_verdict(ip6::classify_tail(t, t.ports[m->port], frame, r.is_ip4, nh[i]));
+      if (r.is_ip6) {
+        ++ip6_total;
+        if (frame.size() > 14 + 6) hist.add(frame[14 + 6]);
+      } else if (r.is_ip4) {
+        ++ip_total;
       }
-      m->port = v.out_port;
-      tx_enqueue(m);
-      return;
-    case act::punt:
-      break;
+      switch (r.act) {
+        case act::drop:
+        case act::lookup:  // not reached: classify_tail always decides
+          drop(m, r.reason);
+          continue;
+        case act::transmit:
+          if (r.is_ip4) {
+            ++fwd4;
+            use4.add(r.nh);
+          } else {
+            ++fwd6;
+            use6.add(r.nh);
+          }
+          m->port = r.out_port;
+          tx_enqueue(m);
+          continue;
+        case act::punt:
+          break;
+      }
+      *RTE_MBUF_DYNFIELD(m, shared_.punt_meta_offset, std::uint32_t*) = encode_punt({r.punt, r.nh});
+      if (rte_ring_sp_enqueue(punt_, m) != 0) {
+        drop(m, drop::punt_ring_full);
+        continue;
+      }
+      ++punted;
+    }
   }
-  *RTE_MBUF_DYNFIELD(m, shared_.punt_meta_offset, std::uint32_t*) = encode_punt({v.punt, v.nh});
-  if (rte_ring_sp_enqueue(punt_, m) != 0) {
-    drop(m, drop::punt_ring_full);
-    return;
-  }
-  counters_.punted.inc();
+  if (ip6_total != 0) counters_.ip6[static_cast<std::size_t>(stats::ip6::total)].inc(ip6_total);
+  if (ip_total != 0) counters_.ip[static_cast<std::size_t>(stats::ip::total)].inc(ip_total);
+  if (fwd6 != 0) counters_.ip6[static_cast<std::size_t>(stats::ip6::forward)].inc(fwd6);
+  if (fwd4 != 0) counters_.ip[static_cast<std::size_t>(stats::ip::forward)].inc(fwd4);
+  if (fwd6 + fwd4 != 0) counters_.forwarded.inc(fwd6 + fwd4);
+  if (punted != 0) counters_.punted.inc(punted);
 }
 
 int register_punt_meta() {
@@ -129,10 +240,7 @@ int worker::run() noexcept {
       if (n == 0) continue;
       counters_.rx_packets[a.port < max_ports ? a.port : 0].inc(n);
       work += n;
-      for (std::uint16_t i = 0; i < n; ++i) {
-        if (i + 1 < n) rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void*));
-        input(pkts[i], *t);
-      }
+      input_burst(pkts.data(), n, *t);
     }
     const unsigned n = rte_ring_sc_dequeue_burst(inject_, reinterpret_cast<void**>(pkts.data()),
                                                  burst_size, nullptr);

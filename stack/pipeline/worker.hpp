@@ -81,7 +81,10 @@ class worker {
   const worker_counters& counters() const noexcept { return counters_; }
 
  private:
-  void input(rte_mbuf* m, const dataplane_table& t) noexcept;
+  // ether-input to completion for one received burst: every packet is
+  // classified, those to forward are looked up together (lookup_bulk), then
+  // rewritten and queued for TX; counters are added once per burst.
+  void input_burst(rte_mbuf** pkts, unsigned n, const dataplane_table& t) noexcept;
   void drop(rte_mbuf* m, enum drop reason) noexcept;
   void tx_enqueue(rte_mbuf* m) noexcept;
   void tx_flush() noexcept;

@@ -2,6 +2,7 @@
 // RFC 1071 Internet checksum, and the IPv6 upper-layer pseudo-header sum
 // (RFC 8200 §8.1).
 #include <cstdint>
+#include <cstring>
 
 #include "stack/base/addr.hpp"
 #include "stack/base/bytes.hpp"
@@ -17,8 +18,29 @@ constexpr std::uint32_t sum16(bytes data, std::uint32_t acc = 0) noexcept {
 }
 
 constexpr std::uint16_t fold(std::uint32_t acc) noexcept {
-  while (acc >> 16) acc = (acc & 0xffff) + (acc >> 16);
+  // Two end-around carries always suffice for 32 bits: the first leaves at
+  // most 0x1fffe, the second at most 0xffff.
+  acc = (acc & 0xffff) + (acc >> 16);
+  acc = (acc & 0xffff) + (acc >> 16);
   return static_cast<std::uint16_t>(acc);
+}
+
+// True when an IPv4 header of `hlen` bytes (a multiple of 4, at least 20) sums to 0xffff,
+// i.e. its checksum is right. The one's-complement sum does not depend on byte
+// order (RFC 1071 §2(B)), so it is taken over native 32-bit words: a quarter of
+// the additions of sum16, and no byte swapping.
+inline bool ipv4_header_sum_ok(const std::uint8_t* p, std::size_t hlen) noexcept {
+  const auto word = [p](std::size_t i) {
+    std::uint32_t w;
+    std::memcpy(&w, p + i, 4);
+    return std::uint64_t{w};
+  };
+  // The usual 20-byte header unrolled; options in a loop.
+  std::uint64_t acc = word(0) + word(4) + word(8) + word(12) + word(16);
+  for (std::size_t i = 20; i + 4 <= hlen; i += 4) acc += word(i);
+  acc = (acc & 0xffffffffu) + (acc >> 32);
+  acc = (acc & 0xffffffffu) + (acc >> 32);
+  return fold(static_cast<std::uint32_t>(acc)) == 0xffff;
 }
 
 inline std::uint32_t pseudo_header_sum(const ip6_addr& src, const ip6_addr& dst,

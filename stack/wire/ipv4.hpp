@@ -66,7 +66,7 @@ class ipv4_view {
     const std::size_t tlen = load_be16(&b[ipv4_field::total_len]);
     if (tlen < hlen) return unexpected{ipv4_error::length_below_hlen};
     if (tlen > b.size()) return unexpected{ipv4_error::bad_length};
-    if (fold(sum16(b.first(hlen))) != 0xffff) return unexpected{ipv4_error::bad_checksum};
+    if (!ipv4_header_sum_ok(b.data(), hlen)) return unexpected{ipv4_error::bad_checksum};
     return ipv4_view(b.first(tlen), hlen);
   }
 

@@ -181,7 +181,7 @@ std::unique_ptr<pipeline::dataplane_table> compile(const node::node& n, unsigned
   compile_nexthops(n.routes(), by_index, *t, t->nexthops);
   compile_nexthops(n.routes4(), by_index, *t, t->nexthops4);
   t->fib6 = &n.routes().fib();
-  t->fib4 = &n.routes4().fib();
+  t->fib4 = n.routes4().fib4();
   t->forwarding6 = n.config().forwarding;
   t->redirects6 = n.config().redirects;
   t->forwarding4 = n.config().forwarding4;
