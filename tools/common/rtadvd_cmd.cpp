@@ -1,5 +1,7 @@
 #include "tools/common/rtadvd_cmd.hpp"
 
+#include "tools/common/getopt.hpp"
+
 #include <charconv>
 #include <cstdio>
 #include <limits>
@@ -12,49 +14,35 @@ std::string rtadvd_usage() {
 
 result<rtadvd_cmd, cmd_error> parse_rtadvd(const std::vector<std::string>& args) {
   rtadvd_cmd c;
-  std::size_t i = 0;
-  for (; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (a == "--") {
-      ++i;
-      break;
-    }
-    if (a.size() < 2 || a[0] != '-') break;
-    for (std::size_t k = 1; k < a.size(); ++k) {
-      switch (a[k]) {
-        case 'c':
-          if (k + 1 < a.size()) {
-            c.config = a.substr(k + 1);
-          } else if (i + 1 < args.size()) {
-            c.config = args[++i];
-          } else {
-            return unexpected{cmd_error{"option requires an argument -- c", true}};
-          }
-          k = a.size();
-          break;
-        case 'd':
-          c.debug = std::max(c.debug, 1u);
-          break;
-        case 'D':
-          c.debug = 2;
-          break;
-        case 'f':
-          c.foreground = true;
-          break;
-        case 's':
-          c.static_prefixes = true;
-          break;
-        case 'R':
-          c.renumbering = true;
-          break;
-        case 'm':
-          return unexpected{cmd_error{"mobile IPv6 (-m) is not supported", false}};
-        default:
-          return unexpected{cmd_error{std::string("illegal option -- ") + a[k], true}};
-      }
-    }
-  }
-  for (; i < args.size(); ++i) c.interfaces.push_back(args[i]);
+  auto first =
+      bsd_getopt(args, "c:dDfsRm",
+                 [&c](char ch, const std::optional<std::string>& arg) -> std::optional<cmd_error> {
+                   switch (ch) {
+                     case 'c':
+                       c.config = *arg;
+                       break;
+                     case 'd':
+                       c.debug = std::max(c.debug, 1u);
+                       break;
+                     case 'D':
+                       c.debug = 2;
+                       break;
+                     case 'f':
+                       c.foreground = true;
+                       break;
+                     case 's':
+                       c.static_prefixes = true;
+                       break;
+                     case 'R':
+                       c.renumbering = true;
+                       break;
+                     default:  // 'm'
+                       return cmd_error{"mobile IPv6 (-m) is not supported", false};
+                   }
+                   return std::nullopt;
+                 });
+  if (!first) return unexpected{first.error()};
+  for (std::size_t i = *first; i < args.size(); ++i) c.interfaces.push_back(args[i]);
   if (c.interfaces.empty()) return unexpected{usage_error()};
   return c;
 }
