@@ -47,6 +47,10 @@ class fib6 {
   nexthop_id lookup(const ip6_addr& dst) const noexcept {
     return trie_.lookup<detail::u128, top_bits>(key_of(dst));
   }
+  // The same for the 16 bytes of an address in place (a packet header, say).
+  nexthop_id lookup(const std::uint8_t* dst) const noexcept {
+    return trie_.lookup<detail::u128, top_bits>(key_of(dst));
+  }
   // out[i] = lookup(*dsts[i]), with the memory accesses of the lookups
   // interleaved; the form the workers use for a burst.
   void lookup_bulk(const ip6_addr* const* dsts, nexthop_id* out, unsigned n) const noexcept;

@@ -11,6 +11,7 @@
 #include "stack/base/addr.hpp"
 #include "stack/fib/fib4.hpp"
 #include "stack/fib/fib6.hpp"
+#include "stack/pipeline/fastpath.hpp"
 
 namespace umi::pipeline {
 
@@ -87,6 +88,11 @@ struct dataplane_table {
   const fib::fib4* fib4 = nullptr;
   bool forwarding4 = false;
   bool redirects4 = true;
+  // The fast path's view of ports and next hops (build_fast_path); empty
+  // vectors send every frame through classify.
+  std::vector<fast_port> fast_ports;  // indexed by DPDK port id
+  std::vector<fast_adj> adj6;         // indexed as nexthops
+  std::vector<fast_adj> adj4;         // indexed as nexthops4
   std::uint64_t generation = 0;
 };
 

@@ -11,6 +11,7 @@
 
 #include "stack/ip4/input.hpp"
 #include "stack/ip6/input.hpp"
+#include "stack/pipeline/fastpath.hpp"
 
 namespace umi::pipeline {
 
@@ -34,7 +35,9 @@ void worker::drop(rte_mbuf* m, enum drop reason) noexcept {
 namespace {
 // Routes above which a burst's lookups go through lookup_bulk.
 constexpr std::size_t bulk_lookup_min = 4096;
+}  // namespace
 
+namespace detail {
 // Adds runs of equal keys to one counter of an array: a burst of one flow
 // costs one counter update instead of one per packet.
 template <std::size_t N>
@@ -61,135 +64,9 @@ class run_tally {
   std::size_t key_ = N;
   std::uint64_t n_ = 0;
 };
-}  // namespace
+}  // namespace detail
 
-void worker::input_burst(rte_mbuf** pkts, unsigned n, const dataplane_table& t) noexcept {
-  using act = ip6::forward_verdict::action;
-  std::array<ip6::input_verdict, burst_size> v;
-  std::array<fib::nexthop_id, burst_size> nh;
-  std::array<const std::uint8_t*, burst_size> key6;
-  std::array<std::uint8_t, burst_size> idx6;
-  std::array<std::uint32_t, burst_size> key4;
-  std::array<std::uint8_t, burst_size> idx4;
-  unsigned n6 = 0;
-  unsigned n4 = 0;
-  // Frames we parse must be contiguous; the vdevs we use deliver single-segment
-  // mbufs for MTU-sized frames.
-  auto frame_of = [](rte_mbuf* m) {
-    return mut_bytes(rte_pktmbuf_mtod(m, std::uint8_t*), rte_pktmbuf_data_len(m));
-  };
-  for (unsigned i = 0; i < n; ++i) {
-    rte_mbuf* m = pkts[i];
-    if (i + 1 < n) rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void*));
-    const std::uint16_t port = m->port;
-    if (port >= t.ports.size() || !t.ports[port].present) {
-      v[i] = ip6::input_verdict{};
-      v[i].reason = drop::port_down;
-      continue;
-    }
-    const mut_bytes frame = frame_of(m);
-    // Constructed in place (placement new from a prvalue: no temporary): the verdict is returned
-    // through memory (see input_verdict::pad_), and copying it after a call stalls on the callee's
-    // narrower stores.
-    ::new (static_cast<void*>(&v[i]))
-        ip6::input_verdict(ip6::classify_head(t, t.ports[port], frame));
-    if (v[i].act != act::lookup) continue;
-    if (v[i].is_ip4) {
-      key4[n4] = ip6::dst4_of(frame);
-      idx4[n4++] = static_cast<std::uint8_t>(i);
-    } else {
-      key6[n6] = ip6::dst6_of(frame);
-      idx6[n6++] = static_cast<std::uint8_t>(i);
-    }
-  }
-  // Interleaved lookups hide the cache misses of a large table; a small one
-  // stays in cache, and one lookup at a time costs fewer instructions.
-  const bool bulk6 = n6 > 1 && t.fib6->size() > bulk_lookup_min;
-  const bool bulk4 = n4 > 1 && t.fib4 != nullptr && t.fib4->size() > bulk_lookup_min;
-  if (bulk6) {
-    std::array<fib::nexthop_id, burst_size> out;
-    t.fib6->lookup_bulk(key6.data(), out.data(), n6);
-    for (unsigned j = 0; j < n6; ++j) nh[idx6[j]] = out[j];
-  } else {
-    for (unsigned j = 0; j < n6; ++j) {
-      ip6_addr a;
-      std::memcpy(a.b.data(), key6[j], 16);
-      nh[idx6[j]] = t.fib6->lookup(a);
-    }
-  }
-  if (bulk4) {
-    std::array<fib::nexthop_id, burst_size> out;
-    t.fib4->lookup_bulk(key4.data(), out.data(), n4);
-    for (unsigned j = 0; j < n4; ++j) nh[idx4[j]] = out[j];
-  } else {
-    for (unsigned j = 0; j < n4; ++j)
-      nh[idx4[j]] = t.fib4 != nullptr ? t.fib4->lookup(key4[j]) : fib::no_route;
-  }
-
-  std::uint64_t ip6_total = 0;
-  std::uint64_t ip_total = 0;
-  std::uint64_t fwd6 = 0;
-  std::uint64_t fwd4 = 0;
-  std::uint64_t punted = 0;
-  {
-    run_tally hist(counters_.ip6_in_hist);
-    run_tally use6(counters_.nexthop_use);
-    run_tally use4(counters_.nexthop4_use);
-    for (unsigned i = 0; i < n; ++i) {
-      rte_mbuf* m = pkts[i];
-      ip6::input_verdict& r = v[i];
-      const mut_bytes frame = frame_of(m);
-      if (r.act == act::lookup)
-        ::new (static_cast<void*>(&r))
-            ip6::input_verdict(ip6::classify_tail(t, t.ports[m->port], frame, r.is_ip4, nh[i]));
-      if (r.is_ip6) {
-        ++ip6_total;
-        if (frame.size() > 14 + 6) hist.add(frame[14 + 6]);
-      } else if (r.is_ip4) {
-        ++ip_total;
-      }
-      switch (r.act) {
-        case act::drop:
-        case act::lookup:  // not reached: classify_tail always decides
-          drop(m, r.reason);
-          continue;
-        case act::transmit:
-          if (r.is_ip4) {
-            ++fwd4;
-            use4.add(r.nh);
-          } else {
-            ++fwd6;
-            use6.add(r.nh);
-          }
-          m->port = r.out_port;
-          tx_enqueue(m);
-          continue;
-        case act::punt:
-          break;
-      }
-      *RTE_MBUF_DYNFIELD(m, shared_.punt_meta_offset, std::uint32_t*) = encode_punt({r.punt, r.nh});
-      if (rte_ring_sp_enqueue(punt_, m) != 0) {
-        drop(m, drop::punt_ring_full);
-        continue;
-      }
-      ++punted;
-    }
-  }
-  if (ip6_total != 0) counters_.ip6[static_cast<std::size_t>(stats::ip6::total)].inc(ip6_total);
-  if (ip_total != 0) counters_.ip[static_cast<std::size_t>(stats::ip::total)].inc(ip_total);
-  if (fwd6 != 0) counters_.ip6[static_cast<std::size_t>(stats::ip6::forward)].inc(fwd6);
-  if (fwd4 != 0) counters_.ip[static_cast<std::size_t>(stats::ip::forward)].inc(fwd4);
-  if (fwd6 + fwd4 != 0) counters_.forwarded.inc(fwd6 + fwd4);
-  if (punted != 0) counters_.punted.inc(punted);
-}
-
-int register_punt_meta() {
-  static const rte_mbuf_dynfield desc = {"umigame_punt_meta", sizeof(std::uint32_t),
-                                         alignof(std::uint32_t), 0};
-  return rte_mbuf_dynfield_register(&desc);
-}
-
-void worker::tx_enqueue(rte_mbuf* m) noexcept {
+[[gnu::always_inline]] inline void worker::tx_enqueue(rte_mbuf* m) noexcept {
   const std::uint16_t port = m->port;
   if (port >= max_ports || port >= txq_.size()) {
     drop(m, drop::tx_full);
@@ -197,6 +74,207 @@ void worker::tx_enqueue(rte_mbuf* m) noexcept {
   }
   txbuf_[port][txlen_[port]++] = m;
   if (txlen_[port] == burst_size) tx_flush();
+}
+
+// Queues frames for one port in order, as tx_enqueue each would.
+void worker::tx_enqueue_run(std::uint16_t port, rte_mbuf* const* ms, unsigned n) noexcept {
+  if (port >= max_ports || port >= txq_.size()) {
+    for (unsigned i = 0; i < n; ++i) drop(ms[i], drop::tx_full);
+    return;
+  }
+  unsigned len = txlen_[port];
+  for (unsigned i = 0; i < n; ++i) {
+    txbuf_[port][len++] = ms[i];
+    if (len == burst_size) {
+      txlen_[port] = static_cast<std::uint16_t>(len);
+      tx_flush();
+      len = 0;
+    }
+  }
+  txlen_[port] = static_cast<std::uint16_t>(len);
+}
+
+// Per-burst sums of the counters both paths add to, written once at the end.
+struct burst_counts {
+  explicit burst_counts(worker_counters& c) noexcept
+      : hist(c.ip6_in_hist), use6(c.nexthop_use), use4(c.nexthop4_use) {}
+  detail::run_tally<256> hist;
+  detail::run_tally<4096> use6;
+  detail::run_tally<4096> use4;
+  std::uint64_t ip6_total = 0;
+  std::uint64_t ip_total = 0;
+  std::uint64_t fwd6 = 0;
+  std::uint64_t fwd4 = 0;
+  std::uint64_t punted = 0;
+};
+
+void worker::input_burst(rte_mbuf** pkts, unsigned n, std::uint16_t rx_port,
+                         const dataplane_table& t) noexcept {
+  enum class path : std::uint8_t { slow, fast6, fast4 };
+  std::array<path, burst_size> kind;
+  std::array<fib::nexthop_id, burst_size> nh;
+  std::array<const std::uint8_t*, burst_size> key6;
+  std::array<std::uint8_t, burst_size> idx6;
+  std::array<std::uint32_t, burst_size> key4;
+  std::array<std::uint8_t, burst_size> idx4;
+  unsigned n6 = 0;
+  unsigned n4 = 0;
+  const fast_port* fp = rx_port < t.fast_ports.size() && t.fast_ports[rx_port].usable
+                            ? &t.fast_ports[rx_port]
+                            : nullptr;
+  const bool on6 = fp != nullptr && t.forwarding6 && t.fib6 != nullptr;
+  const bool on4 = fp != nullptr && t.forwarding4 && t.fib4 != nullptr;
+  // Stage 1: the fast path's filter; frames it does not take go to classify
+  // in stage 3. Frames we parse must be contiguous; the vdevs we use deliver
+  // single-segment mbufs for MTU-sized frames.
+  for (unsigned i = 0; i < n; ++i) {
+    rte_mbuf* m = pkts[i];
+    if (i + 1 < n) rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void*));
+    kind[i] = path::slow;
+    if (fp == nullptr) continue;
+    const std::uint8_t* f = rte_pktmbuf_mtod(m, const std::uint8_t*);
+    const std::uint32_t len = rte_pktmbuf_data_len(m);
+    const std::uint16_t type = fast::ether_type(*fp, f, len);
+    if (type == fast::ether_ip6) {
+      if (!on6 || !fast::accept6(*fp, f, len)) continue;
+      kind[i] = path::fast6;
+      key6[n6] = f + 14 + 24;
+      idx6[n6++] = static_cast<std::uint8_t>(i);
+    } else if (type == fast::ether_ip4) {
+      if (!on4 || !fast::accept4(*fp, f, len)) continue;
+      kind[i] = path::fast4;
+      key4[n4] = load_be32(f + 14 + 16);
+      idx4[n4++] = static_cast<std::uint8_t>(i);
+    }
+  }
+  // Stage 2: the burst's lookups. Interleaved lookups hide the cache misses of
+  // a large table; a small one stays in cache, and one lookup at a time costs
+  // fewer instructions.
+  if (n6 > 1 && t.fib6->size() > bulk_lookup_min) {
+    std::array<fib::nexthop_id, burst_size> out;
+    t.fib6->lookup_bulk(key6.data(), out.data(), n6);
+    for (unsigned j = 0; j < n6; ++j) nh[idx6[j]] = out[j];
+  } else {
+    for (unsigned j = 0; j < n6; ++j) nh[idx6[j]] = t.fib6->lookup(key6[j]);
+  }
+  if (n4 > 1 && t.fib4->size() > bulk_lookup_min) {
+    std::array<fib::nexthop_id, burst_size> out;
+    t.fib4->lookup_bulk(key4.data(), out.data(), n4);
+    for (unsigned j = 0; j < n4; ++j) nh[idx4[j]] = out[j];
+  } else {
+    for (unsigned j = 0; j < n4; ++j) nh[idx4[j]] = t.fib4->lookup(key4[j]);
+  }
+  // Stage 3, in arrival order: rewrite and queue what the next hop lets
+  // through; everything else (and any next hop the fast path cannot use) is
+  // classified in full.
+  burst_counts c(counters_);
+  // Forwarded frames gather in runs of one egress port, handed to the TX
+  // buffers a run at a time.
+  std::array<rte_mbuf*, burst_size> run;
+  unsigned nrun = 0;
+  std::uint16_t run_port = 0;
+  const auto flush_run = [&] {
+    if (nrun != 0) tx_enqueue_run(run_port, run.data(), nrun);
+    nrun = 0;
+  };
+  const auto queue = [&](std::uint16_t port, rte_mbuf* m) {
+    if (nrun != 0 && port != run_port) flush_run();
+    run_port = port;
+    run[nrun++] = m;
+  };
+  for (unsigned i = 0; i < n; ++i) {
+    rte_mbuf* m = pkts[i];
+    std::uint8_t* f = rte_pktmbuf_mtod(m, std::uint8_t*);
+    const std::uint32_t len = rte_pktmbuf_data_len(m);
+    if (kind[i] == path::fast6) {
+      const fib::nexthop_id id = nh[i];
+      if (id < t.adj6.size() && fast::adj_ok(t.adj6[id], len - 14, fp->ifindex, t.redirects6)) {
+        const fast_adj& a = t.adj6[id];
+        fast::rewrite6(a, f);
+        ++c.ip6_total;
+        c.hist.add(f[14 + 6]);
+        ++c.fwd6;
+        c.use6.add(id);
+        m->port = a.port;
+        queue(a.port, m);
+        continue;
+      }
+    } else if (kind[i] == path::fast4) {
+      const fib::nexthop_id id = nh[i];
+      const std::uint32_t total = load_be16(f + 14 + 2);
+      if (id < t.adj4.size() && fast::adj_ok(t.adj4[id], total, fp->ifindex, t.redirects4)) {
+        const fast_adj& a = t.adj4[id];
+        fast::rewrite4(a, f);
+        ++c.ip_total;
+        ++c.fwd4;
+        c.use4.add(id);
+        m->port = a.port;
+        queue(a.port, m);
+        continue;
+      }
+    }
+    flush_run();  // keeps each port's frames in arrival order
+    slow_input(m, mut_bytes(f, len), t, c);
+  }
+  flush_run();
+  c.hist.flush();
+  c.use6.flush();
+  c.use4.flush();
+  if (c.ip6_total != 0) counters_.ip6[static_cast<std::size_t>(stats::ip6::total)].inc(c.ip6_total);
+  if (c.ip_total != 0) counters_.ip[static_cast<std::size_t>(stats::ip::total)].inc(c.ip_total);
+  if (c.fwd6 != 0) counters_.ip6[static_cast<std::size_t>(stats::ip6::forward)].inc(c.fwd6);
+  if (c.fwd4 != 0) counters_.ip[static_cast<std::size_t>(stats::ip::forward)].inc(c.fwd4);
+  if (c.fwd6 + c.fwd4 != 0) counters_.forwarded.inc(c.fwd6 + c.fwd4);
+  if (c.punted != 0) counters_.punted.inc(c.punted);
+}
+
+// ether-input to completion for one frame the fast path did not take.
+void worker::slow_input(rte_mbuf* m, mut_bytes frame, const dataplane_table& t,
+                        burst_counts& c) noexcept {
+  using act = ip6::forward_verdict::action;
+  const std::uint16_t port = m->port;
+  if (port >= t.ports.size() || !t.ports[port].present) {
+    drop(m, drop::port_down);
+    return;
+  }
+  const ip6::input_verdict r = ip6::classify(t, t.ports[port], frame);
+  if (r.is_ip6) {
+    ++c.ip6_total;
+    if (frame.size() > 14 + 6) c.hist.add(frame[14 + 6]);
+  } else if (r.is_ip4) {
+    ++c.ip_total;
+  }
+  switch (r.act) {
+    case act::drop:
+    case act::lookup:  // not reached: classify always decides
+      drop(m, r.reason);
+      return;
+    case act::transmit:
+      if (r.is_ip4) {
+        ++c.fwd4;
+        c.use4.add(r.nh);
+      } else {
+        ++c.fwd6;
+        c.use6.add(r.nh);
+      }
+      m->port = r.out_port;
+      tx_enqueue(m);
+      return;
+    case act::punt:
+      break;
+  }
+  *RTE_MBUF_DYNFIELD(m, shared_.punt_meta_offset, std::uint32_t*) = encode_punt({r.punt, r.nh});
+  if (rte_ring_sp_enqueue(punt_, m) != 0) {
+    drop(m, drop::punt_ring_full);
+    return;
+  }
+  ++c.punted;
+}
+
+int register_punt_meta() {
+  static const rte_mbuf_dynfield desc = {"umigame_punt_meta", sizeof(std::uint32_t),
+                                         alignof(std::uint32_t), 0};
+  return rte_mbuf_dynfield_register(&desc);
 }
 
 void worker::tx_flush() noexcept {
@@ -240,7 +318,7 @@ int worker::run() noexcept {
       if (n == 0) continue;
       counters_.rx_packets[a.port < max_ports ? a.port : 0].inc(n);
       work += n;
-      input_burst(pkts.data(), n, *t);
+      input_burst(pkts.data(), n, a.port, *t);
     }
     const unsigned n = rte_ring_sc_dequeue_burst(inject_, reinterpret_cast<void**>(pkts.data()),
                                                  burst_size, nullptr);

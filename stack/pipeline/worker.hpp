@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "stack/base/bytes.hpp"
 #include "stack/base/counter.hpp"
 #include "stack/control/stats.hpp"
 #include "stack/pipeline/drops.hpp"
@@ -42,6 +43,8 @@ struct alignas(64) worker_counters {
   counter punted;
   counter loops;  // progress: the watchdog checks this advances
 };
+
+struct burst_counts;  // worker.cpp
 
 enum class idle_policy : std::uint8_t { adaptive, poll };
 
@@ -81,12 +84,17 @@ class worker {
   const worker_counters& counters() const noexcept { return counters_; }
 
  private:
-  // ether-input to completion for one received burst: every packet is
-  // classified, those to forward are looked up together (lookup_bulk), then
-  // rewritten and queued for TX; counters are added once per burst.
-  void input_burst(rte_mbuf** pkts, unsigned n, const dataplane_table& t) noexcept;
+  // ether-input to completion for one burst received on `rx_port`: the fast
+  // path's filter (fastpath.hpp) over every frame, the FIB lookups of those it
+  // took (lookup_bulk for large tables), then in arrival order the rewrite
+  // and TX queueing of those their next hop lets through, and ip6::classify
+  // for the rest; counters are added once per burst.
+  void input_burst(rte_mbuf** pkts, unsigned n, std::uint16_t rx_port,
+                   const dataplane_table& t) noexcept;
+  void slow_input(rte_mbuf* m, mut_bytes frame, const dataplane_table& t, burst_counts& c) noexcept;
   void drop(rte_mbuf* m, enum drop reason) noexcept;
   void tx_enqueue(rte_mbuf* m) noexcept;
+  void tx_enqueue_run(std::uint16_t port, rte_mbuf* const* ms, unsigned n) noexcept;
   void tx_flush() noexcept;
   void backoff(unsigned& idle_loops) noexcept;
 

@@ -186,6 +186,7 @@ std::unique_ptr<pipeline::dataplane_table> compile(const node::node& n, unsigned
   t->redirects6 = n.config().redirects;
   t->forwarding4 = n.config().forwarding4;
   t->redirects4 = n.config().redirects4;
+  pipeline::build_fast_path(*t);
   return t;
 }
 

@@ -1,0 +1,182 @@
+#pragma once
+// The forwarding fast path (VPP's ip6-input/ip6-lookup/ip6-rewrite folded
+// into one pass): a conservative filter in front of ether-input, ip6-input and
+// ip4-input for the common case — a unicast frame for us carrying an IPv4 or
+// IPv6 packet to forward through a resolved gateway — that reads each header
+// field once, with word loads, against data precompiled into the table.
+//
+// The filter only ever says "fast" or "not sure": every frame it does not take
+// goes through ip6::classify (stack/ip6/input.hpp), which stays the one
+// authority on what a frame means. So a frame the fast path forwards is one
+// classify would forward to the same port with the same bytes, which the unit
+// tests check frame by frame (tests/unit/pipeline/fastpath_test.cpp).
+//
+// Taken (all must hold, else the frame goes to classify):
+//   ether  frame >= the IP header, destination MAC = the port's, port up and its
+//          address lists short (fast_port::max_addrs)
+//   IPv6   version 6, payload within the frame, next header not hop-by-hop,
+//          hop limit > 1, neither address multicast, link-local or in ::/64,
+//          destination not one of the port's addresses, forwarding on
+//   IPv4   version 4 without options, total length within the frame and >= 20,
+//          header checksum right, TTL > 1, neither address in 0/8, 127/8 or
+//          224/3, neither a port address or subnet broadcast, forwarding on
+//   route  next hop is a forward route through a resolved gateway on an up
+//          port, the packet fits its MTU, and it does not leave by the ingress
+//          interface while redirects are on (classify punts that for a redirect)
+#include <array>
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+#include "stack/base/addr.hpp"
+#include "stack/base/bytes.hpp"
+#include "stack/fib/types.hpp"
+#include "stack/wire/ipv4.hpp"
+
+namespace umi::pipeline {
+
+struct dataplane_table;
+
+// What the fast path knows of a port.
+struct fast_port {
+  static constexpr unsigned max_addrs = 4;
+  bool usable = false;  // present and up, and its addresses fit below
+  std::uint8_t n6 = 0;  // local6 entries in use
+  std::uint8_t n4 = 0;  // local4 entries in use
+  std::uint32_t ifindex = 0;
+  std::uint64_t mac = 0;  // the MAC as the low 48 bits of a little-endian 8-byte load
+  // Unicast addresses other than link-local, as two native 8-byte loads each.
+  std::array<std::array<std::uint64_t, 2>, max_addrs> local6{};
+  // IPv4 addresses and their subnet broadcasts, as native 4-byte loads.
+  std::array<std::uint32_t, 2 * max_addrs> local4{};
+};
+
+// A next hop the fast path may use: the Ethernet header to write, where to
+// send, and the limits that send a packet to classify instead.
+struct fast_adj {
+  std::array<std::uint8_t, 12> l2{};  // destination MAC, then source MAC
+  std::uint16_t port = 0;
+  bool ok = false;        // forward route, resolved gateway, egress port up
+  std::uint32_t mtu = 0;  // largest IP packet
+  std::uint32_t ifindex = 0;
+};
+
+// Derives t.fast_ports, t.adj6 and t.adj4 from the rest of the table; a table
+// without them (never built) sends every frame to classify.
+void build_fast_path(dataplane_table& t);
+
+namespace fast {
+
+inline std::uint64_t load64(const std::uint8_t* p) noexcept {
+  std::uint64_t v;
+  std::memcpy(&v, p, 8);
+  return v;
+}
+inline std::uint32_t load32(const std::uint8_t* p) noexcept {
+  std::uint32_t v;
+  std::memcpy(&v, p, 4);
+  return v;
+}
+inline std::uint16_t load16(const std::uint8_t* p) noexcept {
+  std::uint16_t v;
+  std::memcpy(&v, p, 2);
+  return v;
+}
+
+// Ethertypes and first address bytes as they sit in memory (little-endian host).
+inline constexpr std::uint16_t ether_ip6 = 0xdd86;
+inline constexpr std::uint16_t ether_ip4 = 0x0008;
+inline constexpr std::uint64_t mac_mask = 0xffffffffffffull;
+
+// Ethernet checks shared by both families: the frame's ethertype (as loaded)
+// when the frame can hold an IPv4 header and is addressed to the port, else 0.
+inline std::uint16_t ether_type(const fast_port& p, const std::uint8_t* f,
+                                std::uint32_t len) noexcept {
+  if (len < 14 + 20) return 0;
+  if (((load64(f) ^ p.mac) & mac_mask) != 0) return 0;
+  return load16(f + 12);
+}
+
+// An address the fast path leaves to classify: multicast (ff00::/8),
+// link-local (fe80::/10, also the deprecated fec0::/10, harmlessly), or
+// within ::/64 (unspecified, loopback, IPv4-compatible). `hi` is a native load.
+inline bool special6(std::uint64_t hi) noexcept {
+  const unsigned b0 = hi & 0xff;
+  return b0 == 0xff || (b0 == 0xfe && (hi & 0x8000) != 0) || hi == 0;
+}
+
+// IPv6 filter on frame `f` of `len` bytes: true if the fast path takes it.
+inline bool accept6(const fast_port& p, const std::uint8_t* f, std::uint32_t len) noexcept {
+  if (len < 14 + 40) return false;
+  const std::uint8_t* ip = f + 14;
+  if ((ip[0] >> 4) != 6) return false;
+  const std::uint32_t plen = (std::uint32_t{ip[4]} << 8) | ip[5];
+  if (40 + plen > len - 14) return false;
+  if (ip[6] == 0 || ip[7] <= 1) return false;  // hop-by-hop options; would expire here
+  const std::uint64_t src_hi = load64(ip + 8);
+  const std::uint64_t dst_hi = load64(ip + 24);
+  if (special6(src_hi) || special6(dst_hi)) return false;
+  const std::uint64_t dst_lo = load64(ip + 32);
+  for (unsigned i = 0; i < p.n6; ++i)
+    if (((p.local6[i][0] ^ dst_hi) | (p.local6[i][1] ^ dst_lo)) == 0) return false;
+  return true;
+}
+
+// 0/8, 127/8 and 224/3 (multicast, class E, limited broadcast); `a` as loaded.
+inline bool special4(std::uint32_t a) noexcept {
+  const unsigned b0 = a & 0xff;
+  return b0 == 0 || b0 == 127 || b0 >= 224;
+}
+
+// One's complement sum of the 20-byte header is 0xffff when its checksum is right.
+inline bool header_sum_ok4(const std::uint8_t* ip) noexcept {
+  std::uint64_t s = std::uint64_t{load32(ip)} + load32(ip + 4) + load32(ip + 8) + load32(ip + 12) +
+                    load32(ip + 16);
+  s = (s & 0xffffffffu) + (s >> 32);
+  s = (s & 0xffffffffu) + (s >> 32);
+  s = (s & 0xffff) + (s >> 16);
+  s = (s & 0xffff) + (s >> 16);
+  return s == 0xffff;
+}
+
+inline bool accept4(const fast_port& p, const std::uint8_t* f, std::uint32_t len) noexcept {
+  const std::uint8_t* ip = f + 14;
+  if (ip[0] != 0x45) return false;  // version 4, no options
+  const std::uint32_t total = (std::uint32_t{ip[2]} << 8) | ip[3];
+  if (total < 20 || total > len - 14) return false;
+  if (ip[8] <= 1) return false;  // TTL would expire here
+  const std::uint32_t src = load32(ip + 12);
+  const std::uint32_t dst = load32(ip + 16);
+  if (special4(src) || special4(dst)) return false;
+  for (unsigned i = 0; i < p.n4; ++i)
+    if (p.local4[i] == src || p.local4[i] == dst) return false;
+  return header_sum_ok4(ip);
+}
+
+// After the lookup: whether next hop `a` takes the packet (of `ip_len` bytes
+// after the Ethernet header) from a port with ifindex `in_ifindex`.
+inline bool adj_ok(const fast_adj& a, std::uint32_t ip_len, std::uint32_t in_ifindex,
+                   bool redirects) noexcept {
+  return a.ok && ip_len <= a.mtu && !(redirects && a.ifindex == in_ifindex);
+}
+
+// The rewrite: Ethernet header, then hop limit or TTL (with RFC 1624's
+// incremental checksum update, as ip4-forward does it).
+inline void rewrite6(const fast_adj& a, std::uint8_t* f) noexcept {
+  std::memcpy(f, a.l2.data(), 12);
+  --f[14 + 7];
+}
+inline void rewrite4(const fast_adj& a, std::uint8_t* f) noexcept {
+  std::memcpy(f, a.l2.data(), 12);
+  wire::ipv4_decrement_ttl(mut_bytes(f + 14, 20));
+}
+
+}  // namespace fast
+
+// The whole fast path for one frame, as the unit tests drive it: the egress
+// port if it forwarded the frame (rewritten in place), else -1 with the frame
+// untouched.
+int fast_forward(const dataplane_table& t, std::uint16_t in_port, std::uint8_t* frame,
+                 std::uint32_t len) noexcept;
+
+}  // namespace umi::pipeline
