@@ -55,8 +55,24 @@ unsigned code_rank(const block_header& h, unsigned c) noexcept {
                 : popcount64(h.prefixes[0]) + popcount64(h.prefixes[1] & below);
 }
 
+bool is_shortcut(const node& n) noexcept {
+  return (n.leafvec & n.vector) != 0;
+}
+
+bool prefix_free(const node& n) noexcept {
+  const block_header& h = *header_of(n);
+  return (h.prefixes[0] | h.prefixes[1]) == 0;
+}
+
+// The leafvec of n as if it had no shortcut: a link's single leaf run starts at
+// slot 0, or at slot 1 when the child is in slot 0.
+std::uint64_t plain_leafvec(const node& n) noexcept {
+  if (!is_shortcut(n)) return n.leafvec;
+  return n.vector == 1 ? 2 : 1;
+}
+
 const nexthop_id* prefix_nexthops(const node& n) noexcept {
-  return n.leaves + popcount64(n.leafvec);
+  return n.leaves + popcount64(plain_leafvec(n));
 }
 
 // The 6 bits of key at depth (bits past the key are zero).
@@ -173,10 +189,11 @@ void poptrie::retire(const void* p, std::size_t bytes, batch& b) noexcept {
 void poptrie::retire_arrays(const node& n, batch& b) noexcept {
   retire(n.children, popcount64(n.vector) * sizeof(node), b);
   const block_header* h = header_of(n);
-  retire(
-      h,
-      block_bytes(popcount64(n.leafvec), popcount64(h->prefixes[0]) + popcount64(h->prefixes[1])),
-      b);
+  retire(h,
+         is_shortcut(n) ? sizeof(block_header) + sizeof(chain_tail)
+                        : block_bytes(popcount64(n.leafvec),
+                                      popcount64(h->prefixes[0]) + popcount64(h->prefixes[1])),
+         b);
 }
 
 // Scratch state for rebuilding one node, on the writer's stack: about 4 KiB per
@@ -301,7 +318,9 @@ poptrie::outcome poptrie::rebuild(const node* old, unsigned depth,
 
   if (p.through) {
     if (!p.kids_changed) return outcome::unchanged;
-    if (p.vector == old->vector) {
+    // A link's shortcut depends on its child: re-emitted below, never reused.
+    const bool link = prefix_free(*old) && popcount64(p.vector) == 1;
+    if (p.vector == old->vector && !link) {
       // Same leaves: the new node takes over the old leaf block.
       out = node{p.vector, old->leafvec, emit_children(p.kids.data(), p.nkids), old->leaves};
       retire(old->children, popcount64(old->vector) * sizeof(node), b);
@@ -318,12 +337,19 @@ poptrie::outcome poptrie::rebuild(const node* old, unsigned depth,
     if (old != nullptr) retire_arrays(*old, b);
     return outcome::absent;
   }
-  if (old != nullptr && !p.prefixes_changed && !p.kids_changed && leafvec == old->leafvec &&
+  if (old != nullptr && !p.prefixes_changed && !p.kids_changed && leafvec == plain_leafvec(*old) &&
       std::equal(leaves.begin(), leaves.begin() + nleaves, old->leaves))
     return outcome::unchanged;
 
-  out = node{p.vector, leafvec, emit_children(p.kids.data(), p.nkids),
-             emit_leaf_block(p.pbits, p.prefix.data(), leaves.data(), nleaves)};
+  const nexthop_id* chain = nullptr;
+  if (p.pbits[0] == 0 && p.pbits[1] == 0 && p.nkids == 1)
+    chain =
+        emit_chain_block(p.kids[0], static_cast<unsigned>(std::countr_zero(p.vector)), leaves[0]);
+  if (chain != nullptr)
+    out = node{p.vector, p.vector, emit_children(p.kids.data(), p.nkids), chain};
+  else
+    out = node{p.vector, leafvec, emit_children(p.kids.data(), p.nkids),
+               emit_leaf_block(p.pbits, p.prefix.data(), leaves.data(), nleaves)};
   if (old != nullptr) retire_arrays(*old, b);
   return outcome::replaced;
 }
@@ -386,6 +412,35 @@ const nexthop_id* poptrie::emit_leaf_block(const std::uint64_t (&pbits)[2],
     for (std::uint64_t m = pbits[w]; m != 0; m &= m - 1)
       *nh_out++ = prefix_by_code[w * 64 + static_cast<unsigned>(std::countr_zero(m))];
   return leaf_out;
+}
+
+// The leaf block of a link (child in `slot`, every other slot `miss`) with a
+// shortcut past the run of links starting at it, or nullptr when its child is
+// not a link (nothing to skip) or the run would exceed max_chain_bits.
+const nexthop_id* poptrie::emit_chain_block(const node& child, unsigned slot, nexthop_id miss) {
+  std::uint64_t match = std::uint64_t{slot} << (64 - stride);
+  unsigned skip;
+  const node* end;
+  if (is_shortcut(child)) {
+    const auto* c = reinterpret_cast<const chain_tail*>(child.leaves);
+    if (c->skip + stride > max_chain_bits) return nullptr;
+    skip = stride + c->skip;
+    match |= c->match >> stride;
+    end = c->end;
+  } else if (prefix_free(child) && popcount64(child.vector) == 1) {
+    skip = 2 * stride;
+    match |= std::uint64_t{static_cast<unsigned>(std::countr_zero(child.vector))}
+             << (64 - 2 * stride);
+    end = child.children;
+  } else {
+    return nullptr;
+  }
+  auto* h = static_cast<block_header*>(
+      allocate(sizeof(block_header) + sizeof(chain_tail), alignof(block_header)));
+  h->prefixes[0] = h->prefixes[1] = 0;
+  auto* tail = reinterpret_cast<chain_tail*>(h + 1);
+  *tail = chain_tail{miss, static_cast<std::uint8_t>(skip), match, end};
+  return &tail->miss;
 }
 
 const node* poptrie::emit_children(const node* kids, unsigned n) {

@@ -52,6 +52,21 @@ struct node {
 };
 static_assert(sizeof(node) == 32, "two nodes per cache line, never straddling one");
 
+// A chain link is a node without prefixes and with a single child: every slot
+// but one resolves to what the node inherits. A link whose child is also a link
+// carries a shortcut past the whole run of links (up to 10 of them): its leaf
+// block holds a chain_tail instead of the single leaf, and its leafvec equals its
+// vector, which never happens otherwise (leaf runs start at leaf slots only).
+// A lookup that reaches it compares the run's bits at once and continues at the
+// first node after the run, or stops with `miss` (the one leaf) if it leaves it.
+struct chain_tail {
+  nexthop_id miss;      // what every slot off the chain resolves to; leaves[0]
+  std::uint8_t skip;    // bits the run covers: 6 per link, 12..60
+  std::uint64_t match;  // the run's bits, left-aligned
+  const node* end;      // the node after the run (in the last link's children)
+};
+inline constexpr unsigned max_chain_bits = 60;
+
 // A top-level entry is one 64-bit word, which is what makes publication a
 // single atomic store. It is one of:
 //   next hop     (nh << 32) | leaf_tag
@@ -125,6 +140,13 @@ class poptrie {
     const node* n = enter<Key>(e, key);
     if (n == nullptr) return reinterpret_cast<const root_record*>(e & ~tag_mask)->miss;
     for (;;) {
+      if (n->leafvec & n->vector) {
+        const auto* c = reinterpret_cast<const chain_tail*>(n->leaves);
+        if (off_chain(*c, key)) return c->miss;
+        key <<= c->skip;
+        n = c->end;
+        continue;
+      }
       const std::uint64_t bit = std::uint64_t{1} << static_cast<unsigned>(key >> (w - stride));
       if (!(n->vector & bit)) return n->leaves[popcount64(n->leafvec & ((bit << 1) - 1)) - 1];
       n = n->children + popcount64(n->vector & (bit - 1));
@@ -174,6 +196,19 @@ class poptrie {
         for (unsigned j = 0; j < na; ++j) {
           const unsigned i = active[j];
           const node* p = cur[i];
+          if (p->leafvec & p->vector) {
+            const auto* c = reinterpret_cast<const chain_tail*>(p->leaves);
+            if (off_chain(*c, key[i])) {
+              leaf[i] = &c->miss;
+              done[nd++] = static_cast<std::uint8_t>(i);
+            } else {
+              key[i] <<= c->skip;
+              cur[i] = c->end;
+              __builtin_prefetch(cur[i]);
+              active[still++] = static_cast<std::uint8_t>(i);
+            }
+            continue;
+          }
           const std::uint64_t bit = std::uint64_t{1}
                                     << static_cast<unsigned>(key[i] >> (w - stride));
           if (p->vector & bit) {
@@ -194,6 +229,13 @@ class poptrie {
   }
 
  private:
+  // Whether key (shifted to the link) leaves the run of links a shortcut covers.
+  template <class Key>
+  static bool off_chain(const chain_tail& c, Key key) noexcept {
+    constexpr unsigned w = sizeof(Key) * 8;
+    return ((static_cast<std::uint64_t>(key >> (w - 64)) ^ c.match) >> (64 - c.skip)) != 0;
+  }
+
   // The node a lookup of `key` (already shifted past the top bits) starts at,
   // shifting key past a compressed chain; nullptr if key leaves the chain.
   template <class Key>
@@ -222,6 +264,7 @@ class poptrie {
   static const node* root_of(std::uint64_t e) noexcept;
   void* allocate(std::size_t bytes, std::size_t align);
   const node* emit_children(const node* kids, unsigned n);
+  const nexthop_id* emit_chain_block(const node& child, unsigned slot, nexthop_id miss);
   const nexthop_id* emit_leaf_block(const std::uint64_t (&pbits)[2],
                                     const nexthop_id* prefix_by_code, const nexthop_id* leaves,
                                     unsigned nleaves);

@@ -219,6 +219,52 @@ TEST_CASE("fib6 lookups that leave a sparse subtree's chain get the covering rou
   CHECK(fib.lookup(ip6_of("2001:db8:1234:5778::1")) == 2);
 }
 
+TEST_CASE("fib6 shortcuts past runs of single-child nodes follow every update", "[fib][fib6]") {
+  // Routes that branch once and then run alone for many levels (a /64 and
+  // /128s far below a /32, as a router's table looks under one site prefix):
+  // the runs of prefix-free single-child nodes carry shortcuts, which must
+  // resolve every address leaving them at any bit, and be rebuilt when a
+  // route appears or disappears inside or below a run.
+  fib6 fib;
+  reference6 ref;
+  const auto add = [&](const char* p, unsigned len, nexthop_id nh) {
+    REQUIRE(fib.insert(ip6_of(p), len, nh));
+    ref.insert(ip6_of(p), len, nh);
+  };
+  const auto del = [&](const char* p, unsigned len) {
+    CHECK(fib.erase(ip6_of(p), len) == ref.erase(ip6_of(p), len));
+  };
+  const auto probe = [&] {
+    std::vector<ip6_addr> q;
+    for (const char* base :
+         {"2001:db8:1234:5678::9", "2001:db8:1234:5678:0:0:0:1", "2001:db8:ab00::1",
+          "2001:db8:abcd:ef01:2345:6789:abcd:ef01", "2001:db8:1234:5600::1"})
+      for (unsigned bit = 0; bit < 128; ++bit) q.push_back(flip_bit(ip6_of(base), bit));
+    check_against(fib, ref, q);
+  };
+  add("2001:db8::", 32, 1);
+  add("2001:db8:1234:5678::", 64, 2);
+  add("2001:db8:abcd:ef01:2345:6789:abcd:ef01", 128, 3);  // a run longer than 10 links
+  probe();
+  add("2001:db8:1234:5600::", 56, 4);  // a prefix inside the first run splits it
+  probe();
+  add("2001:db8:1234:5678::1", 128, 5);  // the run continues below the /64
+  add("2001:db8:abcd:ef01:2345::", 80, 6);
+  probe();
+  del("2001:db8:1234:5600::", 56);  // the run joins up again
+  del("2001:db8:abcd:ef01:2345::", 80);
+  probe();
+  add("::", 0, 7);  // a new inherited next hop for every node
+  probe();
+  del("2001:db8:1234:5678::", 64);
+  del("2001:db8::", 32);
+  probe();
+  del("2001:db8:1234:5678::1", 128);
+  del("2001:db8:abcd:ef01:2345:6789:abcd:ef01", 128);
+  probe();
+  CHECK(fib.size() == 1);
+}
+
 TEST_CASE("fib6 insert of an existing prefix replaces its next hop", "[fib][fib6]") {
   fib6 fib;
   REQUIRE(fib.insert(ip6_of("2001:db8:1::"), 48, 1));
