@@ -93,15 +93,19 @@ struct fixture {
   }
 };
 
+// An Ethernet frame of `len` bytes from 02:00:00:00:00:xx to de0.
+std::vector<std::uint8_t> ether(std::size_t len, std::uint16_t type, std::uint8_t from) {
+  std::vector<std::uint8_t> f(len, 0);
+  std::memcpy(f.data(), mac_of("02:00:00:00:01:00").b.data(), 6);
+  f[6] = 0x02;
+  f[11] = from;
+  umi::store_be16(&f[12], type);
+  return f;
+}
+
 std::vector<std::uint8_t> frame6(const char* src, const char* dst, std::uint8_t hlim = 64,
                                  std::size_t payload = 10) {
-  std::vector<std::uint8_t> f(14 + 40 + payload, 0);
-  const mac_addr to = mac_of("02:00:00:00:01:00");
-  std::memcpy(f.data(), to.b.data(), 6);
-  f[6] = 0x02;
-  f[11] = 0x99;
-  f[12] = 0x86;
-  f[13] = 0xdd;
+  auto f = ether(14 + 40 + payload, 0x86dd, 0x99);
   f[14] = 0x60;
   umi::store_be16(&f[18], static_cast<std::uint16_t>(payload));
   f[20] = 17;
@@ -113,12 +117,7 @@ std::vector<std::uint8_t> frame6(const char* src, const char* dst, std::uint8_t 
 
 std::vector<std::uint8_t> frame4(std::uint32_t src, std::uint32_t dst, std::uint8_t ttl = 64,
                                  std::size_t payload = 26) {
-  std::vector<std::uint8_t> f(14 + 20 + payload, 0);
-  const mac_addr to = mac_of("02:00:00:00:01:00");
-  std::memcpy(f.data(), to.b.data(), 6);
-  f[6] = 0x02;
-  f[11] = 0x98;
-  f[12] = 0x08;
+  auto f = ether(14 + 20 + payload, 0x0800, 0x98);
   std::uint8_t* ip = &f[14];
   ip[0] = 0x45;
   umi::store_be16(ip + 2, static_cast<std::uint16_t>(20 + payload));
