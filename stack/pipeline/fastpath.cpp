@@ -63,18 +63,14 @@ int fast_forward(const dataplane_table& t, std::uint16_t in_port, std::uint8_t* 
   if (type == fast::ether_ip6) {
     if (!t.forwarding6 || t.fib6 == nullptr || !fast::accept6(p, frame, len)) return -1;
     const fib::nexthop_id id = t.fib6->lookup(frame + 14 + 24);
-    if (id >= t.adj6.size() || !fast::adj_ok(t.adj6[id], len - 14, p.ifindex, t.redirects6))
-      return -1;
-    fast::rewrite6(t.adj6[id], frame);
-    return t.adj6[id].port;
+    const fast_adj* a = fast::finish6(t.adj6, id, frame, len, p.ifindex, t.redirects6);
+    return a != nullptr ? a->port : -1;
   }
   if (type == fast::ether_ip4) {
     if (!t.forwarding4 || t.fib4 == nullptr || !fast::accept4(p, frame, len)) return -1;
     const fib::nexthop_id id = t.fib4->lookup(load_be32(frame + 14 + 16));
-    const std::uint32_t total = load_be16(frame + 14 + 2);
-    if (id >= t.adj4.size() || !fast::adj_ok(t.adj4[id], total, p.ifindex, t.redirects4)) return -1;
-    fast::rewrite4(t.adj4[id], frame);
-    return t.adj4[id].port;
+    const fast_adj* a = fast::finish4(t.adj4, id, frame, p.ifindex, t.redirects4);
+    return a != nullptr ? a->port : -1;
   }
   return -1;
 }

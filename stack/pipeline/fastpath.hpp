@@ -160,15 +160,25 @@ inline bool adj_ok(const fast_adj& a, std::uint32_t ip_len, std::uint32_t in_ifi
   return a.ok && ip_len <= a.mtu && !(redirects && a.ifindex == in_ifindex);
 }
 
-// The rewrite: Ethernet header, then hop limit or TTL (with RFC 1624's
-// incremental checksum update, as ip4-forward does it).
-inline void rewrite6(const fast_adj& a, std::uint8_t* f) noexcept {
-  std::memcpy(f, a.l2.data(), 12);
+// The rest of the fast path once the FIB answered `id` for a frame accept6 or
+// accept4 took: the next hop it leaves by, with the frame rewritten (Ethernet
+// header, then hop limit or TTL with RFC 1624's incremental checksum update,
+// as ip4-forward does it), or nullptr with the frame untouched.
+inline const fast_adj* finish6(const std::vector<fast_adj>& adj, fib::nexthop_id id,
+                               std::uint8_t* f, std::uint32_t len, std::uint32_t in_ifindex,
+                               bool redirects) noexcept {
+  if (id >= adj.size() || !adj_ok(adj[id], len - 14, in_ifindex, redirects)) return nullptr;
+  std::memcpy(f, adj[id].l2.data(), 12);
   --f[14 + 7];
+  return &adj[id];
 }
-inline void rewrite4(const fast_adj& a, std::uint8_t* f) noexcept {
-  std::memcpy(f, a.l2.data(), 12);
+inline const fast_adj* finish4(const std::vector<fast_adj>& adj, fib::nexthop_id id,
+                               std::uint8_t* f, std::uint32_t in_ifindex, bool redirects) noexcept {
+  const std::uint32_t total = load_be16(f + 14 + 2);
+  if (id >= adj.size() || !adj_ok(adj[id], total, in_ifindex, redirects)) return nullptr;
+  std::memcpy(f, adj[id].l2.data(), 12);
   wire::ipv4_decrement_ttl(mut_bytes(f + 14, 20));
+  return &adj[id];
 }
 
 }  // namespace fast

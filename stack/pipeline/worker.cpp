@@ -172,28 +172,23 @@ void worker::input_burst(rte_mbuf** pkts, unsigned n, std::uint16_t rx_port,
     const std::uint32_t len = rte_pktmbuf_data_len(m);
     if (kind[i] == path::fast6) {
       const fib::nexthop_id id = nh[i];
-      if (id < t.adj6.size() && fast::adj_ok(t.adj6[id], len - 14, fp->ifindex, t.redirects6)) {
-        const fast_adj& a = t.adj6[id];
-        fast::rewrite6(a, f);
+      if (const fast_adj* a = fast::finish6(t.adj6, id, f, len, fp->ifindex, t.redirects6)) {
         ++c.ip6_total;
         c.hist.add(f[14 + 6]);
         ++c.fwd6;
         c.use6.add(id);
-        m->port = a.port;
-        queue(a.port, m);
+        m->port = a->port;
+        queue(a->port, m);
         continue;
       }
     } else if (kind[i] == path::fast4) {
       const fib::nexthop_id id = nh[i];
-      const std::uint32_t total = load_be16(f + 14 + 2);
-      if (id < t.adj4.size() && fast::adj_ok(t.adj4[id], total, fp->ifindex, t.redirects4)) {
-        const fast_adj& a = t.adj4[id];
-        fast::rewrite4(a, f);
+      if (const fast_adj* a = fast::finish4(t.adj4, id, f, fp->ifindex, t.redirects4)) {
         ++c.ip_total;
         ++c.fwd4;
         c.use4.add(id);
-        m->port = a.port;
-        queue(a.port, m);
+        m->port = a->port;
+        queue(a->port, m);
         continue;
       }
     }
