@@ -63,14 +63,14 @@ class expiry {
 
 struct route6 {
   ip6_addr dest;
-  unsigned plen = 0;
   fib::nexthop_id nh = fib::no_route;
-  expiry expire;
+  std::uint8_t plen = 0;  // 0..128
   route_kind kind = route_kind::static_route;
   bool interface_route = false;  // -interface: on-link through ifindex
   bool v4 = false;               // an IPv4 route, held as an IPv4-mapped prefix (plen + 96)
+  expiry expire;
 };
-static_assert(sizeof(route6) <= 40, "a full table holds a million of these");
+static_assert(sizeof(route6) <= 32, "a full table holds a million of these");
 
 enum class route_errc : std::uint8_t { exists, not_found, unreachable, invalid, full };
 struct route_error {
