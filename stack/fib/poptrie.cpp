@@ -22,7 +22,6 @@
 #include <utility>
 
 #if defined(__GLIBC__)
-#include <malloc.h>
 #endif
 
 namespace umi::fib::detail {
@@ -31,6 +30,8 @@ namespace {
 
 constexpr unsigned fanout = 1u << stride;
 constexpr unsigned codes = 2 * fanout;  // 1 (unused: the node's own depth) + 2 + 4 + ... + 64
+// The largest block: a full children array (a leaf block is at most 16 + 190 * 4).
+constexpr std::size_t max_block = fanout * sizeof(node);
 
 struct block_header {
   std::uint64_t prefixes[2];
@@ -97,13 +98,20 @@ void paint(const code_table& prefix, nexthop_id inherited, code_table& value) no
 }  // namespace
 
 struct poptrie::batch {
-  std::vector<void*> garbage;
+  struct block {
+    void* p;
+    std::size_t bytes;
+    std::size_t align;
+  };
+  std::vector<block> garbage;
   std::ptrdiff_t size_delta = 0;
 };
 
 poptrie::poptrie(unsigned top_bits, reclaimer* r)
     : top_bits_(top_bits),
       reclaimer_(r),
+      pool_(std::make_shared<std::pmr::unsynchronized_pool_resource>(
+          std::pmr::pool_options{1024, max_block})),
       top_(new std::atomic<std::uint64_t>[std::size_t{1} << top_bits]),
       top_routes_(std::size_t{2} << top_bits, no_route),
       top_inherited_(std::size_t{1} << top_bits, no_route),
@@ -115,18 +123,9 @@ poptrie::poptrie(unsigned top_bits, reclaimer* r)
            top_inherited_.size() * sizeof(nexthop_id) + top_inherited_len_.size();
 }
 
-// The owner guarantees that no reader is left (as for any DPDK table).
-poptrie::~poptrie() {
-  const std::size_t entries = std::size_t{1} << top_bits_;
-  for (std::size_t e = 0; e < entries; ++e) {
-    const std::uint64_t v = top_[e].load(std::memory_order_relaxed);
-    if (v & leaf_tag) continue;
-    const node* root = root_of(v);
-    free_subtree(*root);
-    std::free(const_cast<node*>(root));
-    if (v & skip_tag) std::free(reinterpret_cast<void*>(v & ~tag_mask));
-  }
-}
+// The owner guarantees that no reader is left (as for any DPDK table). The
+// blocks go with the pool, once no retired block waits for a grace period.
+poptrie::~poptrie() = default;
 
 const node* poptrie::root_of(std::uint64_t e) noexcept {
   if (e & skip_tag) return reinterpret_cast<const root_record*>(e & ~tag_mask)->root;
@@ -154,46 +153,35 @@ std::uint64_t poptrie::publishable(const node* root, nexthop_id miss) {
   return reinterpret_cast<std::uint64_t>(r) | skip_tag;
 }
 
-void poptrie::free_subtree(const node& n) noexcept {
-  for (unsigned i = 0, k = popcount64(n.vector); i < k; ++i) free_subtree(n.children[i]);
-  std::free(const_cast<node*>(n.children));
-  std::free(const_cast<block_header*>(header_of(n)));
-}
-
-// Heap footprint as glibc accounts it (usable size plus the chunk header), so
-// that memory_bytes() matches what the process really pays per route.
-static std::size_t footprint(const void* p, [[maybe_unused]] std::size_t requested) noexcept {
-#if defined(__GLIBC__)
-  return malloc_usable_size(const_cast<void*>(p)) + sizeof(std::size_t);
-#else
-  return requested;
-#endif
+// What a block costs in the pool: its size class (libstdc++ keeps classes of
+// 8..48 bytes in steps of 8 or 16, then in steps of a quarter or half of a
+// power of two), rounded to 8 here as the smallest step; blocks larger than
+// max_block come from the heap whole.
+std::size_t poptrie::block_size(std::size_t bytes, std::size_t align) noexcept {
+  return (std::max(bytes, align) + 7) & ~std::size_t{7};
 }
 
 void* poptrie::allocate(std::size_t bytes, std::size_t align) {
-  // Node arrays are 32-byte aligned so that no node straddles two cache lines.
-  void* p =
-      align > alignof(std::max_align_t) ? std::aligned_alloc(align, bytes) : std::malloc(bytes);
-  if (p == nullptr) throw std::bad_alloc();
-  bytes_ += footprint(p, bytes);
+  void* p = pool_->allocate(bytes, align);
+  bytes_ += block_size(bytes, align);
   return p;
 }
 
-void poptrie::retire(const void* p, std::size_t bytes, batch& b) noexcept {
+void poptrie::retire(const void* p, std::size_t bytes, std::size_t align, batch& b) noexcept {
   if (p == nullptr) return;
-  bytes_ -= footprint(p, bytes);
-  b.garbage.push_back(const_cast<void*>(p));
+  bytes_ -= block_size(bytes, align);
+  b.garbage.push_back({const_cast<void*>(p), bytes, align});
 }
 
 // The two arrays a node owns (its own struct lives in its parent's array).
 void poptrie::retire_arrays(const node& n, batch& b) noexcept {
-  retire(n.children, popcount64(n.vector) * sizeof(node), b);
+  retire(n.children, popcount64(n.vector) * sizeof(node), alignof(node), b);
   const block_header* h = header_of(n);
   retire(h,
          is_shortcut(n) ? sizeof(block_header) + sizeof(chain_tail)
                         : block_bytes(popcount64(n.leafvec),
                                       popcount64(h->prefixes[0]) + popcount64(h->prefixes[1])),
-         b);
+         alignof(block_header), b);
 }
 
 // Scratch state for rebuilding one node, on the writer's stack: about 4 KiB per
@@ -323,7 +311,7 @@ poptrie::outcome poptrie::rebuild(const node* old, unsigned depth,
     if (p.vector == old->vector && !link) {
       // Same leaves: the new node takes over the old leaf block.
       out = node{p.vector, old->leafvec, emit_children(p.kids.data(), p.nkids), old->leaves};
-      retire(old->children, popcount64(old->vector) * sizeof(node), b);
+      retire(old->children, popcount64(old->vector) * sizeof(node), alignof(node), b);
       return outcome::replaced;
     }
     p.decode(old);
@@ -502,8 +490,9 @@ void poptrie::update_entry(std::size_t e, std::span<const route_change> deep, ne
       top_[e].store(make_leaf(in_new), std::memory_order_release);
       break;
   }
-  retire(root, sizeof(node), b);
-  if (cur & skip_tag) retire(reinterpret_cast<void*>(cur & ~tag_mask), sizeof(root_record), b);
+  retire(root, sizeof(node), alignof(node), b);
+  if (cur & skip_tag)
+    retire(reinterpret_cast<void*>(cur & ~tag_mask), sizeof(root_record), alignof(root_record), b);
 }
 
 void poptrie::apply(std::span<route_change> changes) {
@@ -582,11 +571,11 @@ void poptrie::apply(std::span<route_change> changes) {
   if (b.garbage.empty()) return;
   // Everything in the garbage list has been unlinked by the stores above.
   if (reclaimer_ == nullptr) {
-    for (void* p : b.garbage) std::free(p);
+    for (const auto& g : b.garbage) pool_->deallocate(g.p, g.bytes, g.align);
     return;
   }
-  reclaimer_->retire([garbage = std::move(b.garbage)] {
-    for (void* p : garbage) std::free(p);
+  reclaimer_->retire([pool = pool_, garbage = std::move(b.garbage)] {
+    for (const auto& g : garbage) pool->deallocate(g.p, g.bytes, g.align);
   });
 }
 

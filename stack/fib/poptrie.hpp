@@ -18,6 +18,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <memory_resource>
 #include <optional>
 #include <span>
 #include <vector>
@@ -263,17 +264,23 @@ class poptrie {
   std::uint64_t publishable(const node* root, nexthop_id miss);
   static const node* root_of(std::uint64_t e) noexcept;
   void* allocate(std::size_t bytes, std::size_t align);
+  static std::size_t block_size(std::size_t bytes, std::size_t align) noexcept;
   const node* emit_children(const node* kids, unsigned n);
   const nexthop_id* emit_chain_block(const node& child, unsigned slot, nexthop_id miss);
   const nexthop_id* emit_leaf_block(const std::uint64_t (&pbits)[2],
                                     const nexthop_id* prefix_by_code, const nexthop_id* leaves,
                                     unsigned nleaves);
-  void retire(const void* p, std::size_t bytes, batch& b) noexcept;
+  void retire(const void* p, std::size_t bytes, std::size_t align, batch& b) noexcept;
   void retire_arrays(const node& n, batch& b) noexcept;
-  void free_subtree(const node& n) noexcept;
 
   unsigned top_bits_;
   reclaimer* reclaimer_;
+  // Node arrays, leaf blocks and chain records come from size-class pools
+  // carved out of large chunks: a million routes are over a million small
+  // blocks, and malloc's per-block header and rounding cost a third of the
+  // table. Shared with the closures that free retired blocks after a grace
+  // period, which may run after the trie is gone.
+  std::shared_ptr<std::pmr::unsynchronized_pool_resource> pool_;
   // What readers see: 2^top_bits_ entries, each a leaf or a subtree root.
   std::unique_ptr<std::atomic<std::uint64_t>[]> top_;
   // Writer only: the routes of length 0..top_bits_, indexed by (1 << len) | bits,
