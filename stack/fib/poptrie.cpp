@@ -143,6 +143,7 @@ std::uint64_t poptrie::publishable(const node* root, nexthop_id miss) {
   for (;;) {
     const block_header& h = *header_of(*start);
     if (h.prefixes[0] != 0 || h.prefixes[1] != 0 || std::popcount(start->vector) != 1) break;
+    if (skip + stride > max_chain_bits) break;  // readers compare the chain in one word
     match |= u128{static_cast<unsigned>(std::countr_zero(start->vector))} << (128 - stride - skip);
     skip += stride;
     start = start->children;

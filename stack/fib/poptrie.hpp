@@ -89,7 +89,7 @@ struct alignas(64) root_record {
   u128 match;         // the chain's bits, left-aligned as the key after the top bits
   const node* root;   // writer only: the subtree root, owner of the chain
   nexthop_id miss;    // what leaving the chain resolves to: the inherited next hop
-  std::uint8_t skip;  // chain length in bits (a multiple of 6, at least 6)
+  std::uint8_t skip;  // chain length in bits (a multiple of 6, 6..max_chain_bits)
 };
 static_assert(sizeof(root_record) == 64, "one cache line per record");
 
@@ -133,25 +133,34 @@ class poptrie {
 
   template <class Key, unsigned TopBits>
   nexthop_id lookup(Key key) const noexcept {
-    constexpr unsigned w = sizeof(Key) * 8;
+    // The key as two 64-bit words (lo is 0 for IPv4): every shift below is by
+    // less than 64, a double shift instead of gcc's general 128-bit one.
+    wide_key k{key};
     const std::uint64_t e =
-        top_[static_cast<std::size_t>(key >> (w - TopBits))].load(std::memory_order_acquire);
+        top_[static_cast<std::size_t>(k.hi >> (64 - TopBits))].load(std::memory_order_acquire);
     if (e & leaf_tag) return static_cast<nexthop_id>(e >> 32);
-    key <<= TopBits;
-    const node* n = enter<Key>(e, key);
-    if (n == nullptr) return reinterpret_cast<const root_record*>(e & ~tag_mask)->miss;
+    k.shift(TopBits);
+    const node* n;
+    if (e & skip_tag) {
+      const auto* r = reinterpret_cast<const root_record*>(e & ~tag_mask);
+      if (k.off_chain(static_cast<std::uint64_t>(r->match >> 64), r->skip)) return r->miss;
+      k.shift(r->skip);
+      n = &r->start;
+    } else {
+      n = reinterpret_cast<const node*>(e);
+    }
     for (;;) {
       if (n->leafvec & n->vector) {
         const auto* c = reinterpret_cast<const chain_tail*>(n->leaves);
-        if (off_chain(*c, key)) return c->miss;
-        key <<= c->skip;
+        if (k.off_chain(c->match, c->skip)) return c->miss;
+        k.shift(c->skip);
         n = c->end;
         continue;
       }
-      const std::uint64_t bit = std::uint64_t{1} << static_cast<unsigned>(key >> (w - stride));
+      const std::uint64_t bit = std::uint64_t{1} << (k.hi >> (64 - stride));
       if (!(n->vector & bit)) return n->leaves[popcount64(n->leafvec & ((bit << 1) - 1)) - 1];
       n = n->children + popcount64(n->vector & (bit - 1));
-      key <<= stride;
+      k.shift(stride);
     }
   }
 
@@ -203,7 +212,7 @@ class poptrie {
               leaf[i] = &c->miss;
               done[nd++] = static_cast<std::uint8_t>(i);
             } else {
-              key[i] <<= c->skip;
+              skip_bits(key[i], c->skip);
               cur[i] = c->end;
               __builtin_prefetch(cur[i]);
               active[still++] = static_cast<std::uint8_t>(i);
@@ -230,11 +239,36 @@ class poptrie {
   }
 
  private:
-  // Whether key (shifted to the link) leaves the run of links a shortcut covers.
+  // Whether the first `skip` bits of key differ from `match` (left-aligned);
+  // chains are at most max_chain_bits long, so one 64-bit word holds them.
   template <class Key>
-  static bool off_chain(const chain_tail& c, Key key) noexcept {
+  static bool off_chain(Key key, std::uint64_t match, unsigned skip) noexcept {
     constexpr unsigned w = sizeof(Key) * 8;
-    return ((static_cast<std::uint64_t>(key >> (w - 64)) ^ c.match) >> (64 - c.skip)) != 0;
+    return ((static_cast<std::uint64_t>(key >> (w - 64)) ^ match) >> (64 - skip)) != 0;
+  }
+  // key <<= bits for a chain's length: below 64, which spares a 128-bit key
+  // the general variable shift.
+  template <class Key>
+  static void skip_bits(Key& key, unsigned bits) noexcept {
+    key <<= bits;
+  }
+  // A lookup key as two words, left-aligned; shifts are by 1..63 bits.
+  struct wide_key {
+    std::uint64_t hi;
+    std::uint64_t lo;
+    explicit wide_key(std::uint64_t k) noexcept : hi(k), lo(0) {}
+    explicit wide_key(u128 k) noexcept
+        : hi(static_cast<std::uint64_t>(k >> 64)), lo(static_cast<std::uint64_t>(k)) {}
+    void shift(unsigned bits) noexcept {
+      hi = (hi << bits) | (lo >> (64 - bits));
+      lo <<= bits;
+    }
+    bool off_chain(std::uint64_t match, unsigned skip) const noexcept {
+      return ((hi ^ match) >> (64 - skip)) != 0;
+    }
+  };
+  static bool off_chain(const chain_tail& c, auto key) noexcept {
+    return off_chain(key, c.match, c.skip);
   }
 
   // The node a lookup of `key` (already shifted past the top bits) starts at,
@@ -242,11 +276,9 @@ class poptrie {
   template <class Key>
   static const node* enter(std::uint64_t e, Key& key) noexcept {
     if (!(e & skip_tag)) return reinterpret_cast<const node*>(e);
-    constexpr unsigned w = sizeof(Key) * 8;
     const auto* r = reinterpret_cast<const root_record*>(e & ~tag_mask);
-    const Key match = static_cast<Key>(r->match >> (128 - w));
-    if ((key ^ match) >> (w - r->skip)) return nullptr;
-    key <<= r->skip;
+    if (off_chain(key, static_cast<std::uint64_t>(r->match >> 64), r->skip)) return nullptr;
+    skip_bits(key, r->skip);
     return &r->start;
   }
 
