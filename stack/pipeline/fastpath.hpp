@@ -26,11 +26,13 @@
 #include <array>
 #include <cstdint>
 #include <cstring>
+#include <span>
 #include <vector>
 
 #include "stack/base/addr.hpp"
 #include "stack/base/bytes.hpp"
 #include "stack/fib/types.hpp"
+#include "stack/wire/checksum.hpp"
 #include "stack/wire/ipv4.hpp"
 
 namespace umi::pipeline {
@@ -124,19 +126,8 @@ inline bool accept6(const fast_port& p, const std::uint8_t* f, std::uint32_t len
 
 // 0/8, 127/8 and 224/3 (multicast, class E, limited broadcast); `a` as loaded.
 inline bool special4(std::uint32_t a) noexcept {
-  const unsigned b0 = a & 0xff;
-  return b0 == 0 || b0 == 127 || b0 >= 224;
-}
-
-// One's complement sum of the 20-byte header is 0xffff when its checksum is right.
-inline bool header_sum_ok4(const std::uint8_t* ip) noexcept {
-  std::uint64_t s = std::uint64_t{load32(ip)} + load32(ip + 4) + load32(ip + 8) + load32(ip + 12) +
-                    load32(ip + 16);
-  s = (s & 0xffffffffu) + (s >> 32);
-  s = (s & 0xffffffffu) + (s >> 32);
-  s = (s & 0xffff) + (s >> 16);
-  s = (s & 0xffff) + (s >> 16);
-  return s == 0xffff;
+  const auto b0 = static_cast<std::uint8_t>(a);
+  return static_cast<std::uint8_t>(b0 - 1) >= 223 || b0 == 127;  // 0, or 224 and up; 127
 }
 
 inline bool accept4(const fast_port& p, const std::uint8_t* f, std::uint32_t len) noexcept {
@@ -150,7 +141,7 @@ inline bool accept4(const fast_port& p, const std::uint8_t* f, std::uint32_t len
   if (special4(src) || special4(dst)) return false;
   for (unsigned i = 0; i < p.n4; ++i)
     if (p.local4[i] == src || p.local4[i] == dst) return false;
-  return header_sum_ok4(ip);
+  return wire::ipv4_header_sum_ok(ip, 20);
 }
 
 // After the lookup: whether next hop `a` takes the packet (of `ip_len` bytes
@@ -164,16 +155,16 @@ inline bool adj_ok(const fast_adj& a, std::uint32_t ip_len, std::uint32_t in_ifi
 // accept4 took: the next hop it leaves by, with the frame rewritten (Ethernet
 // header, then hop limit or TTL with RFC 1624's incremental checksum update,
 // as ip4-forward does it), or nullptr with the frame untouched.
-inline const fast_adj* finish6(const std::vector<fast_adj>& adj, fib::nexthop_id id,
-                               std::uint8_t* f, std::uint32_t len, std::uint32_t in_ifindex,
+inline const fast_adj* finish6(std::span<const fast_adj> adj, fib::nexthop_id id, std::uint8_t* f,
+                               std::uint32_t len, std::uint32_t in_ifindex,
                                bool redirects) noexcept {
   if (id >= adj.size() || !adj_ok(adj[id], len - 14, in_ifindex, redirects)) return nullptr;
   std::memcpy(f, adj[id].l2.data(), 12);
   --f[14 + 7];
   return &adj[id];
 }
-inline const fast_adj* finish4(const std::vector<fast_adj>& adj, fib::nexthop_id id,
-                               std::uint8_t* f, std::uint32_t in_ifindex, bool redirects) noexcept {
+inline const fast_adj* finish4(std::span<const fast_adj> adj, fib::nexthop_id id, std::uint8_t* f,
+                               std::uint32_t in_ifindex, bool redirects) noexcept {
   const std::uint32_t total = load_be16(f + 14 + 2);
   if (id >= adj.size() || !adj_ok(adj[id], total, in_ifindex, redirects)) return nullptr;
   std::memcpy(f, adj[id].l2.data(), 12);

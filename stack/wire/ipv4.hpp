@@ -118,14 +118,15 @@ struct ipv4_repr {
   }
 };
 
-// Decrements the TTL in place and patches the checksum (RFC 1624 eqn. 3).
+// Decrements the TTL in place and patches the checksum (RFC 1624 eqn. 3,
+// HC' = ~(~HC + ~m + m')). The word m holding the TTL drops by 0x100, so
+// ~m + m' is 0xfeff whatever the protocol byte; 0xff00 (mod 0xffff) when the
+// TTL wraps from 0.
 inline void ipv4_decrement_ttl(mut_bytes hdr) noexcept {
-  const std::uint16_t old_word = load_be16(&hdr[ipv4_field::ttl]);
-  hdr[ipv4_field::ttl] = static_cast<std::uint8_t>(hdr[ipv4_field::ttl] - 1);
-  const std::uint16_t new_word = load_be16(&hdr[ipv4_field::ttl]);
+  const std::uint8_t ttl = hdr[ipv4_field::ttl];
+  hdr[ipv4_field::ttl] = static_cast<std::uint8_t>(ttl - 1);
   std::uint32_t sum = static_cast<std::uint16_t>(~load_be16(&hdr[ipv4_field::checksum]));
-  sum += static_cast<std::uint16_t>(~old_word);
-  sum += new_word;
+  sum += ttl != 0 ? 0xfeffu : 0xff00u;
   store_be16(&hdr[ipv4_field::checksum], static_cast<std::uint16_t>(~fold(sum)));
 }
 

@@ -2,7 +2,10 @@
 #include "stack/wire/checksum.hpp"
 
 #include <catch2/catch.hpp>
+#include <random>
 #include <vector>
+
+#include "stack/wire/ipv4.hpp"
 
 #include "tests/unit/support/fixtures.hpp"
 
@@ -68,4 +71,65 @@ TEST_CASE("checksum verification fails on any changed byte or address", "[wire][
   CHECK_FALSE(wire::upper_checksum_ok(src, dst, 58, flipped));
   CHECK_FALSE(wire::upper_checksum_ok(src, ip6_of("2001:db8::3"), 58, msg));
   CHECK_FALSE(wire::upper_checksum_ok(src, dst, 17, msg));  // next header is in the sum
+}
+
+namespace {
+// The plain RFC 1071 definitions, byte by byte, that the fast forms must equal.
+bool header_ok_by_folding(const std::vector<std::uint8_t>& h) {
+  return wire::fold(wire::sum16(h)) == 0xffff;
+}
+void set_header_checksum(std::vector<std::uint8_t>& h) {
+  h[10] = h[11] = 0;
+  const auto c = static_cast<std::uint16_t>(~wire::fold(wire::sum16(h)));
+  h[10] = static_cast<std::uint8_t>(c >> 8);
+  h[11] = static_cast<std::uint8_t>(c);
+}
+}  // namespace
+
+TEST_CASE("IPv4 header verification agrees with folding 16-bit words", "[wire][checksum]") {
+  std::mt19937_64 rng(1071);
+  std::uniform_int_distribution<int> byte(0, 255);
+  unsigned valid = 0;
+  for (int n = 0; n < 200'000; ++n) {
+    std::vector<std::uint8_t> h(n % 3 == 0 ? 24 : 20);
+    for (auto& b : h) b = static_cast<std::uint8_t>(byte(rng));
+    if (n % 2 == 0) set_header_checksum(h);  // half right, then some bytes changed
+    if (n % 8 == 0) h[static_cast<std::size_t>(byte(rng)) % h.size()] ^= 0x10;
+    const bool want = header_ok_by_folding(h);
+    valid += want ? 1 : 0;
+    REQUIRE(wire::ipv4_header_sum_ok(h.data(), h.size()) == want);
+  }
+  CHECK(valid > 70'000);
+  // Sums that fold to 0xffff from either side, and the all-zero header, which
+  // folds to 0 (its residue is also 0).
+  std::vector<std::uint8_t> ones(20, 0xff);
+  CHECK(wire::ipv4_header_sum_ok(ones.data(), 20) == header_ok_by_folding(ones));
+  std::vector<std::uint8_t> zeros(20, 0);
+  CHECK_FALSE(wire::ipv4_header_sum_ok(zeros.data(), 20));
+  CHECK_FALSE(header_ok_by_folding(zeros));
+}
+
+TEST_CASE("TTL decrement patches the checksum as a full recomputation would", "[wire][checksum]") {
+  std::mt19937_64 rng(1624);
+  std::uniform_int_distribution<int> byte(0, 255);
+  for (int ttl = 0; ttl < 256; ++ttl) {
+    for (int k = 0; k < 200; ++k) {
+      std::vector<std::uint8_t> h(20);
+      for (auto& b : h) b = static_cast<std::uint8_t>(byte(rng));
+      h[0] = 0x45;
+      h[8] = static_cast<std::uint8_t>(ttl);
+      set_header_checksum(h);
+      std::vector<std::uint8_t> want = h;
+      want[8] = static_cast<std::uint8_t>(ttl - 1);
+      wire::ipv4_decrement_ttl(umi::mut_bytes(h.data(), h.size()));
+      REQUIRE(h[8] == want[8]);
+      // Equal as one's complement values: RFC 1624's update may give the other
+      // zero (0x0000 vs 0xffff) than a recomputation; both verify.
+      REQUIRE(header_ok_by_folding(h));
+      set_header_checksum(want);
+      const auto got = static_cast<std::uint16_t>((h[10] << 8) | h[11]);
+      const auto full = static_cast<std::uint16_t>((want[10] << 8) | want[11]);
+      REQUIRE((got == full || (got | full) == 0xffff && (got & full) == 0));
+    }
+  }
 }
