@@ -41,7 +41,7 @@ std::vector<fast_adj> compile_adjacencies(const dataplane_table& t,
     std::memcpy(a.l2.data(), nh.dst_mac.b.data(), 6);
     std::memcpy(a.l2.data() + 6, nh.src_mac.b.data(), 6);
     a.port = nh.port;
-    a.mtu = nh.mtu;
+    a.mtu = a.ok ? nh.mtu : 0;
     a.ifindex = nh.ifindex;
   }
   return out;
@@ -63,13 +63,15 @@ int fast_forward(const dataplane_table& t, std::uint16_t in_port, std::uint8_t* 
   if (type == fast::ether_ip6) {
     if (!t.forwarding6 || t.fib6 == nullptr || !fast::accept6(p, frame, len)) return -1;
     const fib::nexthop_id id = t.fib6->lookup(frame + 14 + 24);
-    const fast_adj* a = fast::finish6(t.adj6, id, frame, len, p.ifindex, t.redirects6);
+    const fast_adj* a =
+        fast::finish6(t.adj6, id, frame, len, fast::excluded_ifindex(p.ifindex, t.redirects6));
     return a != nullptr ? a->port : -1;
   }
   if (type == fast::ether_ip4) {
     if (!t.forwarding4 || t.fib4 == nullptr || !fast::accept4(p, frame, len)) return -1;
     const fib::nexthop_id id = t.fib4->lookup(load_be32(frame + 14 + 16));
-    const fast_adj* a = fast::finish4(t.adj4, id, frame, p.ifindex, t.redirects4);
+    const fast_adj* a =
+        fast::finish4(t.adj4, id, frame, fast::excluded_ifindex(p.ifindex, t.redirects4));
     return a != nullptr ? a->port : -1;
   }
   return -1;

@@ -47,10 +47,16 @@ struct fast_port {
   std::uint8_t n4 = 0;  // local4 entries in use
   std::uint32_t ifindex = 0;
   std::uint64_t mac = 0;  // the MAC as the low 48 bits of a little-endian 8-byte load
-  // Unicast addresses other than link-local, as two native 8-byte loads each.
-  std::array<std::array<std::uint64_t, 2>, max_addrs> local6{};
-  // IPv4 addresses and their subnet broadcasts, as native 4-byte loads.
-  std::array<std::uint32_t, 2 * max_addrs> local4{};
+  // Unicast addresses other than link-local, as two native 8-byte loads each,
+  // and IPv4 addresses and their subnet broadcasts, as native 4-byte loads.
+  // Unused entries hold all ones (ff..ff, 255.255.255.255), which the filters
+  // reject before comparing, so the first entries are compared unconditionally.
+  std::array<std::array<std::uint64_t, 2>, max_addrs> local6;
+  std::array<std::uint32_t, 2 * max_addrs> local4;
+  fast_port() noexcept {
+    for (auto& a : local6) a = {~std::uint64_t{0}, ~std::uint64_t{0}};
+    local4.fill(~std::uint32_t{0});
+  }
 };
 
 // A next hop the fast path may use: the Ethernet header to write, where to
@@ -59,7 +65,7 @@ struct fast_adj {
   std::array<std::uint8_t, 12> l2{};  // destination MAC, then source MAC
   std::uint16_t port = 0;
   bool ok = false;        // forward route, resolved gateway, egress port up
-  std::uint32_t mtu = 0;  // largest IP packet
+  std::uint32_t mtu = 0;  // largest IP packet; 0 when not ok, so one compare covers both
   std::uint32_t ifindex = 0;
 };
 
@@ -119,8 +125,12 @@ inline bool accept6(const fast_port& p, const std::uint8_t* f, std::uint32_t len
   const std::uint64_t dst_hi = load64(ip + 24);
   if (special6(src_hi) || special6(dst_hi)) return false;
   const std::uint64_t dst_lo = load64(ip + 32);
-  for (unsigned i = 0; i < p.n6; ++i)
-    if (((p.local6[i][0] ^ dst_hi) | (p.local6[i][1] ^ dst_lo)) == 0) return false;
+  const auto is_local = [&](unsigned i) {
+    return ((p.local6[i][0] ^ dst_hi) | (p.local6[i][1] ^ dst_lo)) == 0;
+  };
+  if (is_local(0)) return false;
+  for (unsigned i = 1; i < p.n6; ++i)
+    if (is_local(i)) return false;
   return true;
 }
 
@@ -139,16 +149,23 @@ inline bool accept4(const fast_port& p, const std::uint8_t* f, std::uint32_t len
   const std::uint32_t src = load32(ip + 12);
   const std::uint32_t dst = load32(ip + 16);
   if (special4(src) || special4(dst)) return false;
-  for (unsigned i = 0; i < p.n4; ++i)
-    if (p.local4[i] == src || p.local4[i] == dst) return false;
+  const auto is_local = [&](unsigned i) { return p.local4[i] == src || p.local4[i] == dst; };
+  if (is_local(0) || is_local(1)) return false;  // an address and its broadcast
+  for (unsigned i = 2; i < p.n4; ++i)
+    if (is_local(i)) return false;
   return wire::ipv4_header_sum_ok(ip, 20);
 }
 
 // After the lookup: whether next hop `a` takes the packet (of `ip_len` bytes
-// after the Ethernet header) from a port with ifindex `in_ifindex`.
-inline bool adj_ok(const fast_adj& a, std::uint32_t ip_len, std::uint32_t in_ifindex,
-                   bool redirects) noexcept {
-  return a.ok && ip_len <= a.mtu && !(redirects && a.ifindex == in_ifindex);
+// after the Ethernet header). `excluded_ifindex` is the ingress interface when
+// redirects are on (classify punts a packet leaving by it, for a redirect),
+// else 0, which no interface has.
+inline std::uint32_t excluded_ifindex(std::uint32_t in_ifindex, bool redirects) noexcept {
+  return redirects ? in_ifindex : 0;
+}
+inline bool adj_ok(const fast_adj& a, std::uint32_t ip_len,
+                   std::uint32_t excluded_ifindex) noexcept {
+  return ip_len <= a.mtu && a.ifindex != excluded_ifindex;  // mtu is 0 unless ok
 }
 
 // The rest of the fast path once the FIB answered `id` for a frame accept6 or
@@ -156,17 +173,16 @@ inline bool adj_ok(const fast_adj& a, std::uint32_t ip_len, std::uint32_t in_ifi
 // header, then hop limit or TTL with RFC 1624's incremental checksum update,
 // as ip4-forward does it), or nullptr with the frame untouched.
 inline const fast_adj* finish6(std::span<const fast_adj> adj, fib::nexthop_id id, std::uint8_t* f,
-                               std::uint32_t len, std::uint32_t in_ifindex,
-                               bool redirects) noexcept {
-  if (id >= adj.size() || !adj_ok(adj[id], len - 14, in_ifindex, redirects)) return nullptr;
+                               std::uint32_t len, std::uint32_t excluded) noexcept {
+  if (id >= adj.size() || !adj_ok(adj[id], len - 14, excluded)) return nullptr;
   std::memcpy(f, adj[id].l2.data(), 12);
   --f[14 + 7];
   return &adj[id];
 }
 inline const fast_adj* finish4(std::span<const fast_adj> adj, fib::nexthop_id id, std::uint8_t* f,
-                               std::uint32_t in_ifindex, bool redirects) noexcept {
+                               std::uint32_t excluded) noexcept {
   const std::uint32_t total = load_be16(f + 14 + 2);
-  if (id >= adj.size() || !adj_ok(adj[id], total, in_ifindex, redirects)) return nullptr;
+  if (id >= adj.size() || !adj_ok(adj[id], total, excluded)) return nullptr;
   std::memcpy(f, adj[id].l2.data(), 12);
   wire::ipv4_decrement_ttl(mut_bytes(f + 14, 20));
   return &adj[id];

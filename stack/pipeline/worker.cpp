@@ -72,24 +72,6 @@ class run_tally {
   if (txlen_[port] == burst_size) tx_flush();
 }
 
-// Queues frames for one port in order, as tx_enqueue each would.
-void worker::tx_enqueue_run(std::uint16_t port, rte_mbuf* const* ms, unsigned n) noexcept {
-  if (port >= max_ports || port >= txq_.size()) {
-    for (unsigned i = 0; i < n; ++i) drop(ms[i], drop::tx_full);
-    return;
-  }
-  unsigned len = txlen_[port];
-  for (unsigned i = 0; i < n; ++i) {
-    txbuf_[port][len++] = ms[i];
-    if (len == burst_size) {
-      txlen_[port] = static_cast<std::uint16_t>(len);
-      tx_flush();
-      len = 0;
-    }
-  }
-  txlen_[port] = static_cast<std::uint16_t>(len);
-}
-
 // Per-burst sums of the counters both paths add to, written once at the end.
 struct burst_counts {
   explicit burst_counts(worker_counters& c) noexcept
@@ -160,27 +142,39 @@ void worker::input_burst(rte_mbuf** pkts, unsigned n, std::uint16_t rx_port,
   const std::span<const fast_adj> adj6(t.adj6);
   const std::span<const fast_adj> adj4(t.adj4);
   const std::uint32_t in_ifindex = fp != nullptr ? fp->ifindex : 0;
-  // Forwarded frames gather in runs of one egress port, handed to the TX
-  // buffers a run at a time.
-  std::array<rte_mbuf*, burst_size> run;
-  unsigned nrun = 0;
-  std::uint16_t run_port = 0;
-  const auto flush_run = [&] {
-    if (nrun != 0) tx_enqueue_run(run_port, run.data(), nrun);
-    nrun = 0;
+  const std::uint32_t excl6 = fast::excluded_ifindex(in_ifindex, t.redirects6);
+  const std::uint32_t excl4 = fast::excluded_ifindex(in_ifindex, t.redirects4);
+  // Forwarded frames go straight into their egress port's TX buffer, whose
+  // fill level is held here while consecutive frames leave by the same port.
+  std::uint16_t qport = max_ports;  // none open
+  unsigned qlen = 0;
+  const auto close_queue = [&] {
+    if (qport < max_ports) txlen_[qport] = static_cast<std::uint16_t>(qlen);
+    qport = max_ports;
   };
   const auto queue = [&](std::uint16_t port, rte_mbuf* m) {
-    if (nrun != 0 && port != run_port) flush_run();
-    run_port = port;
-    run[nrun++] = m;
+    if (port != qport) {
+      close_queue();
+      if (port >= max_ports || port >= txq_.size()) {
+        drop(m, drop::tx_full);
+        return;
+      }
+      qport = port;
+      qlen = txlen_[port];
+    }
+    txbuf_[qport][qlen++] = m;
+    if (qlen == burst_size) {
+      txlen_[qport] = static_cast<std::uint16_t>(qlen);
+      tx_flush_port(qport);
+      qlen = 0;
+    }
   };
   for (unsigned i = 0; i < n; ++i) {
     rte_mbuf* m = pkts[i];
     std::uint8_t* f = frame[i];
     if (kind[i] == path::fast6) {
       const fib::nexthop_id id = nh[i];
-      if (const fast_adj* a =
-              fast::finish6(adj6, id, f, rte_pktmbuf_data_len(m), in_ifindex, t.redirects6)) {
+      if (const fast_adj* a = fast::finish6(adj6, id, f, rte_pktmbuf_data_len(m), excl6)) {
         c.hist.add(f[14 + 6]);
         c.use6.add(id);
         m->port = a->port;
@@ -190,7 +184,7 @@ void worker::input_burst(rte_mbuf** pkts, unsigned n, std::uint16_t rx_port,
       --n6;  // classify counts it
     } else if (kind[i] == path::fast4) {
       const fib::nexthop_id id = nh[i];
-      if (const fast_adj* a = fast::finish4(adj4, id, f, in_ifindex, t.redirects4)) {
+      if (const fast_adj* a = fast::finish4(adj4, id, f, excl4)) {
         c.use4.add(id);
         m->port = a->port;
         queue(a->port, m);
@@ -198,10 +192,10 @@ void worker::input_burst(rte_mbuf** pkts, unsigned n, std::uint16_t rx_port,
       }
       --n4;
     }
-    flush_run();  // keeps each port's frames in arrival order
+    close_queue();  // classify queues through tx_enqueue, after what came before
     slow_input(m, mut_bytes(f, rte_pktmbuf_data_len(m)), t, c);
   }
-  flush_run();
+  close_queue();
   c.ip6_total += n6;
   c.fwd6 += n6;
   c.ip_total += n4;
@@ -266,15 +260,17 @@ int register_punt_meta() {
   return rte_mbuf_dynfield_register(&desc);
 }
 
+void worker::tx_flush_port(std::uint16_t p) noexcept {
+  const std::uint16_t n = txlen_[p];
+  if (n == 0) return;
+  const std::uint16_t sent = rte_eth_tx_burst(p, txq_[p], txbuf_[p].data(), n);
+  counters_.tx_packets[p].inc(sent);
+  for (std::uint16_t i = sent; i < n; ++i) drop(txbuf_[p][i], drop::tx_full);
+  txlen_[p] = 0;
+}
+
 void worker::tx_flush() noexcept {
-  for (std::uint16_t p = 0; p < txq_.size() && p < max_ports; ++p) {
-    const std::uint16_t n = txlen_[p];
-    if (n == 0) continue;
-    const std::uint16_t sent = rte_eth_tx_burst(p, txq_[p], txbuf_[p].data(), n);
-    counters_.tx_packets[p].inc(sent);
-    for (std::uint16_t i = sent; i < n; ++i) drop(txbuf_[p][i], drop::tx_full);
-    txlen_[p] = 0;
-  }
+  for (std::uint16_t p = 0; p < txq_.size() && p < max_ports; ++p) tx_flush_port(p);
 }
 
 // Idle back-off: spin with pause for a while, then sleep in growing steps up

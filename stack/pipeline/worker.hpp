@@ -94,8 +94,8 @@ class worker {
   void slow_input(rte_mbuf* m, mut_bytes frame, const dataplane_table& t, burst_counts& c) noexcept;
   void drop(rte_mbuf* m, enum drop reason) noexcept;
   void tx_enqueue(rte_mbuf* m) noexcept;
-  void tx_enqueue_run(std::uint16_t port, rte_mbuf* const* ms, unsigned n) noexcept;
   void tx_flush() noexcept;
+  void tx_flush_port(std::uint16_t port) noexcept;
   void backoff(unsigned& idle_loops) noexcept;
 
   unsigned id_;

@@ -127,7 +127,8 @@ inline void ipv4_decrement_ttl(mut_bytes hdr) noexcept {
   hdr[ipv4_field::ttl] = static_cast<std::uint8_t>(ttl - 1);
   std::uint32_t sum = static_cast<std::uint16_t>(~load_be16(&hdr[ipv4_field::checksum]));
   sum += ttl != 0 ? 0xfeffu : 0xff00u;
-  store_be16(&hdr[ipv4_field::checksum], static_cast<std::uint16_t>(~fold(sum)));
+  sum = (sum & 0xffff) + (sum >> 16);  // below 0x1ff00: one carry leaves 16 bits
+  store_be16(&hdr[ipv4_field::checksum], static_cast<std::uint16_t>(~sum));
 }
 
 // ARP for IPv4 over Ethernet (RFC 826): 28 bytes after the Ethernet header.
