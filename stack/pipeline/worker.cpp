@@ -139,6 +139,11 @@ void worker::input_burst(rte_mbuf** pkts, unsigned n, std::uint16_t rx_port,
   // through; everything else (and any next hop the fast path cannot use) is
   // classified in full.
   burst_counts c(counters_);
+  // The fast path's own tallies: locals whose address is never taken, so the
+  // compiler keeps them in registers (c goes to slow_input by reference).
+  detail::run_tally<256> hist(counters_.ip6_in_hist);
+  detail::run_tally<4096> use6(counters_.nexthop_use);
+  detail::run_tally<4096> use4(counters_.nexthop4_use);
   const std::span<const fast_adj> adj6(t.adj6);
   const std::span<const fast_adj> adj4(t.adj4);
   const std::uint32_t in_ifindex = fp != nullptr ? fp->ifindex : 0;
@@ -175,8 +180,8 @@ void worker::input_burst(rte_mbuf** pkts, unsigned n, std::uint16_t rx_port,
     if (kind[i] == path::fast6) {
       const fib::nexthop_id id = nh[i];
       if (const fast_adj* a = fast::finish6(adj6, id, f, rte_pktmbuf_data_len(m), excl6)) {
-        c.hist.add(f[14 + 6]);
-        c.use6.add(id);
+        hist.add(f[14 + 6]);
+        use6.add(id);
         m->port = a->port;
         queue(a->port, m);
         continue;
@@ -185,7 +190,7 @@ void worker::input_burst(rte_mbuf** pkts, unsigned n, std::uint16_t rx_port,
     } else if (kind[i] == path::fast4) {
       const fib::nexthop_id id = nh[i];
       if (const fast_adj* a = fast::finish4(adj4, id, f, excl4)) {
-        c.use4.add(id);
+        use4.add(id);
         m->port = a->port;
         queue(a->port, m);
         continue;
