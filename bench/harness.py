@@ -592,7 +592,9 @@ def alive(p: "Proc", what: str) -> bool:
 
 
 class Daemon:
-    def __init__(self, ctx: "Ctx", name: str, workers: int, de0: str, de1: str, de0_queues: int):
+    def __init__(self, ctx: "Ctx", name: str, workers: int, de0: str, de1: str, de0_queues: int,
+                 prefix: list[str] | None = None, huge: bool | None = None, ready_timeout: float = 60):
+        huge = ctx.mem.huge if huge is None else huge
         self.ctx = ctx
         self.dir = ctx.work / name
         self.dir.mkdir(parents=True, exist_ok=True)
@@ -602,8 +604,8 @@ class Daemon:
             "[daemon]",
             f'socket = "{self.sock}"',
             f'file_prefix = "{self.prefix}"',
-            f'hugepages = "{"on" if ctx.mem.huge else "off"}"',
-            f"memory_mb = {512 if ctx.mem.huge else 1024}",
+            f'hugepages = "{"on" if huge else "off"}"',
+            f"memory_mb = {512 if huge or prefix else 1024}",
             f"workers = {workers}",
             'idle = "poll"',
             'hostname = "bench.example.test"',
@@ -613,7 +615,8 @@ class Daemon:
         ]
         self.cfg = self.dir / "umigamed.toml"
         self.cfg.write_text("\n".join(cfg) + "\n")
-        self.proc = Proc([str(ctx.umigamed), "--config", str(self.cfg)], self.dir / "umigamed.log")
+        self.proc = Proc([*(prefix or []), str(ctx.umigamed), "--config", str(self.cfg)],
+                         self.dir / "umigamed.log")
         self.client: Client | None = None
 
         def ready() -> bool:
@@ -622,7 +625,7 @@ class Daemon:
                                  + self.proc.tail())
             return "umigamed: ready" in self.proc.text() and self.sock.exists()
 
-        wait_until(ready, 60, "umigamed to be ready")
+        wait_until(ready, ready_timeout, "umigamed to be ready")
         self.client = Client(self.sock)
         tsc = re.search(r"TSC frequency is ~(\d+) KHz", self.proc.text())
         if tsc and not ctx.tsc_hz:
@@ -730,6 +733,7 @@ class Ctx:
     checks: list[dict] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
     profiles: list[Path] = field(default_factory=list)
+    instructions: list[dict] = field(default_factory=list)
     guard_selftest: dict | None = None
 
 
@@ -1036,6 +1040,108 @@ def run_l3fwd(ctx: Ctx, family: str, size: str, workers: int) -> Result:
     r = Result(f"{family}-16", family, "16", size, "l3fwd", workers, rates)
     r.cpu = cpu_share(c0, c1, None)
     return r
+
+
+# --- instruction counts ------------------------------------------------------------------------
+#
+# Rates on a shared VM move by 20-30 % between windows; instruction counts do not. Each program
+# forwards the 64 B pcap under valgrind's callgrind with instrumentation off until it is
+# forwarding, then on for a window, then dumped: instructions executed by the whole process in
+# the window (drivers, ethdev, mempool and the program's own code) over the packets the source
+# delivered. net_pcap's infinite_rx fills every burst it is asked for, and both programs ask
+# for 32, so packets = 32 x calls of its RX function (the pcap library's busiest function).
+
+CALLGRIND = ["valgrind", "--tool=callgrind", "--instr-atstart=no"]
+# Where the I/O path runs, not counted as a program's own: the vdev drivers, ethdev, mbufs,
+# mempools and rings, EAL, and the dynamic loader's TLS lookups they make.
+IO_OBJECTS = r"librte_(net_pcap|net_null|ethdev|mbuf|mempool|ring|eal)|ld-linux|tls_get_addr"
+
+
+def callgrind_window(pid: int, out: Path, seconds: float) -> dict:
+    """Instrumentation on for `seconds`, then dump; returns instructions, packets, per packet
+    and the program's own share (everything outside IO_OBJECTS)."""
+    for cmd in (["-i", "on"], None, ["-d"], ["-i", "off"]):
+        if cmd is None:
+            time.sleep(seconds)
+            continue
+        r = subprocess.run(["callgrind_control", *cmd, str(pid)], capture_output=True, text=True)
+        if r.returncode != 0 or "not detected" in r.stdout + r.stderr:
+            raise BenchError(f"callgrind_control {' '.join(cmd)} failed: {r.stdout}{r.stderr}")
+    dump = Path(f"{out}.1")
+    wait_until(lambda: dump.exists() and dump.stat().st_size > 0, 60, "the callgrind dump")
+    time.sleep(0.5)
+    txt = subprocess.run(["callgrind_annotate", "--tree=caller", str(dump)], capture_output=True,
+                         text=True, check=True).stdout
+    total = int(re.search(r"([\d,]+) \(100\.0%\)\s+PROGRAM TOTALS", txt).group(1).replace(",", ""))
+    # --tree=caller: each function's callers ("< caller (Nx)"), then the function ("* ...").
+    best = (0, 0)  # (inclusive Ir, calls) of the busiest net_pcap function
+    callers = 0
+    for line in txt.splitlines():
+        m = re.match(r"\s*[\d,]+ \([\d.]+%\)\s+<.*\(([\d,]+)x\)", line)
+        if m:
+            callers += int(m.group(1).replace(",", ""))
+            continue
+        m = re.match(r"\s*([\d,]+) \([\d.]+%\)\s+\*\s+.*librte_net_pcap", line)
+        if m and int(m.group(1).replace(",", "")) > best[0]:
+            best = (int(m.group(1).replace(",", "")), callers)
+        if not line.strip() or "*" in line:
+            callers = 0
+    packets = 32 * best[1]
+    if packets == 0:
+        raise BenchError(f"no net_pcap RX calls in {dump}")
+    flat = subprocess.run(["callgrind_annotate", str(dump)], capture_output=True, text=True,
+                          check=True).stdout
+    foreign = 0
+    for line in flat.splitlines():
+        m = re.match(r"\s*([\d,]+) \(\s*[\d.]+%\)\s+(.*)", line)
+        if m and "PROGRAM TOTALS" not in line and re.search(IO_OBJECTS, m.group(2)):
+            foreign += int(m.group(1).replace(",", ""))
+    return {"instructions": total, "packets": packets, "per_packet": total / packets,
+            "own_per_packet": (total - foreign) / packets}
+
+
+def run_instructions(ctx: Ctx, family: str) -> dict:
+    """Instructions per forwarded 64 B packet, umigamed and l3fwd, 16 routes."""
+    t = ctx.traffic
+    assert t is not None
+    seconds = 4.0 if ctx.args.quick else 8.0
+    pcap = t.pcaps[(family, "64")]
+    res: dict[str, Any] = {"scenario": f"{family}-16", "size": "64"}
+    wdir = ctx.work / f"instr-umigamed-{family}"
+    d = Daemon(ctx, wdir.name, 1, pcap_vdev(0, pcap, 1, True), "net_null0,no-rx=1", 1,
+               prefix=[*CALLGRIND, f"--callgrind-out-file={wdir / 'callgrind.out'}"], huge=False,
+               ready_timeout=300)
+    try:
+        d.configure(family, t.routes[(family, "16")])
+        d.forwarding(True)
+        wait_until(lambda: d.egress(d.counters()[1]) > 10_000, 300, "umigamed forwarding under valgrind",
+                   interval=0.5)
+        res["umigamed"] = callgrind_window(d.proc.pid, wdir / "callgrind.out", seconds)
+    finally:
+        d.stop()
+    if ctx.l3fwd is not None:
+        ldir = ctx.work / f"instr-l3fwd-{family}"
+        ldir.mkdir(parents=True, exist_ok=True)
+        argv = [*CALLGRIND, f"--callgrind-out-file={ldir / 'callgrind.out'}", str(ctx.l3fwd),
+                "--lcores=1@1", "--no-pci", f"--file-prefix={new_prefix('l3fwd')}", "--no-telemetry",
+                "--no-huge", "--no-shconf", "-m", "512",
+                f"--vdev={pcap_vdev(0, pcap, 1, True)}", "--vdev=net_null0,no-rx=1",
+                "--", "-p", "0x3", "--config=(0,0,1)", "--parse-ptype", "--lookup=lpm",
+                f"--rule_ipv4={t.l3fwd_rules['ip4']}", f"--rule_ipv6={t.l3fwd_rules['ip6']}",
+                f"--eth-dest=1,{GW_MAC}"]
+        p = Proc(argv, ldir / "l3fwd.log", env={"UMIBENCH_STATS_CPU": "0"})
+        try:
+            def forwarding() -> bool:
+                if not p.alive():
+                    raise BenchError("l3fwd exited under valgrind\n" + p.tail())
+                s = re.findall(r"UMIBENCH stats \d+ 1 \d+ (\d+)", p.text())
+                return bool(s) and int(s[-1]) > 10_000
+            wait_until(forwarding, 300, "l3fwd forwarding under valgrind", interval=0.5)
+            res["l3fwd"] = callgrind_window(p.pid, ldir / "callgrind.out", seconds)
+        finally:
+            p.stop()
+        res["ratio"] = res["l3fwd"]["per_packet"] / res["umigamed"]["per_packet"]
+    return res
 
 
 # --- correctness capture -----------------------------------------------------------------------
@@ -1389,6 +1495,17 @@ def report(ctx: Ctx, started: float, cmdline: str) -> str:
                              f"({c['routes_per_s']:,.0f} routes/s, {c['errors']} errors)")
         lines.append("")
     lines.append(f"peak daemon RSS (VmHWM over all runs): {ctx.peak_rss / 1e6:.1f} MB")
+    if ctx.instructions:
+        lines.append("\ninstructions per forwarded packet (callgrind; whole process: drivers included; "
+                     "'own' leaves out the I/O path: drivers, ethdev, mbuf, mempool, ring, EAL):")
+        for r in ctx.instructions:
+            u = r["umigamed"]
+            line = (f"  {r['scenario']:<8} {r['size']} B  umigamed {u['per_packet']:6.1f} (own {u['own_per_packet']:5.1f})")
+            if "l3fwd" in r:
+                l3 = r["l3fwd"]
+                line += (f"  l3fwd {l3['per_packet']:6.1f} (own {l3['own_per_packet']:5.1f})"
+                         f"  -> {r['ratio']:.2f}x l3fwd by instructions")
+            lines.append(line)
     for p in ctx.profiles:
         top = [l.strip() for l in p.read_text().splitlines()[1:9]]
         lines.append(f"\nprofile ({p.name}, top symbols on the worker core):")
@@ -1511,6 +1628,9 @@ def parse_args() -> argparse.Namespace:
     ap.add_argument("--no-l3fwd", action="store_true")
     ap.add_argument("--profile", action="store_true", help="also profile the worker core with perf "
                     "(ip6-16 and ip4-16, 64 B) into bench/out/profile-*.txt")
+    ap.add_argument("--instructions", action="store_true",
+                    help="also count instructions per packet under callgrind (umigamed and l3fwd, "
+                         "ip6-16 and ip4-16, 64 B): a figure the machine's noise does not move")
     ap.add_argument("--keep-work", action="store_true", help="keep the temp dir (logs, pcaps, route files)")
     a = ap.parse_args()
     a.sizes = (a.sizes.split(",") if a.sizes else (["64"] if a.quick else SIZES))
@@ -1662,6 +1782,14 @@ def main() -> int:
                 if p:
                     ctx.profiles.append(p)
 
+    if a.instructions:
+        for fam in ("ip6", "ip4"):
+            if (fam, "16") in ctx.traffic.routes and (fam, "64") in ctx.traffic.pcaps:
+                log(f"instructions per packet under callgrind, {fam}-16 64 B")
+                r = attempt(f"instructions {fam}", lambda: run_instructions(ctx, fam))
+                if r:
+                    ctx.instructions.append(r)
+
     text = report(ctx, started, cmdline)
     print("\n" + text)
     stamp = time.strftime("%Y%m%d-%H%M%S")
@@ -1681,7 +1809,8 @@ def main() -> int:
     (out / "results.json").write_text(json.dumps({
         "command": cmdline, "time": stamp, "tsc_hz": ctx.tsc_hz, "tsc_source": ctx.tsc_source,
         "hugepages": mem.huge, "rows": rows(ctx), "control": ctx.control, "checks": ctx.checks, "guard_selftest": ctx.guard_selftest,
-        "peak_rss_bytes": ctx.peak_rss, "failures": ctx.failures, "l3fwd_note": ctx.l3fwd_note}, indent=1))
+        "peak_rss_bytes": ctx.peak_rss, "failures": ctx.failures, "l3fwd_note": ctx.l3fwd_note,
+        "instructions": ctx.instructions}, indent=1))
     try:
         chart(ctx, out / "results.png")
     except Exception as e:  # a report without a chart is still a report

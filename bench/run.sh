@@ -36,7 +36,7 @@ if [[ "${UMIGAME_SKIP_DEPS:-0}" != 1 ]]; then
   # ... and the benchmark's: testpmd (dpdk), the l3fwd sources (dpdk-doc), scapy, matplotlib,
   # make/gcc to build l3fwd, and perf for --profile.
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends --no-upgrade \
-    dpdk dpdk-doc python3-scapy python3-matplotlib make gcc linux-perf >>/tmp/umibench-deps.log 2>&1 || {
+    dpdk dpdk-doc python3-scapy python3-matplotlib make gcc linux-perf valgrind >>/tmp/umibench-deps.log 2>&1 || {
     tail -20 /tmp/umibench-deps.log >&2
     say "warning: could not install every benchmark package (see above); going on with what is there"
   }
