@@ -133,22 +133,13 @@ class poptrie {
 
   template <class Key, unsigned TopBits>
   nexthop_id lookup(Key key) const noexcept {
-    // The key as two 64-bit words (lo is 0 for IPv4): every shift below is by
-    // less than 64, a double shift instead of gcc's general 128-bit one.
     wide_key k{key};
     const std::uint64_t e =
         top_[static_cast<std::size_t>(k.hi >> (64 - TopBits))].load(std::memory_order_acquire);
     if (e & leaf_tag) return static_cast<nexthop_id>(e >> 32);
     k.shift(TopBits);
-    const node* n;
-    if (e & skip_tag) {
-      const auto* r = reinterpret_cast<const root_record*>(e & ~tag_mask);
-      if (k.off_chain(static_cast<std::uint64_t>(r->match >> 64), r->skip)) return r->miss;
-      k.shift(r->skip);
-      n = &r->start;
-    } else {
-      n = reinterpret_cast<const node*>(e);
-    }
+    const node* n = enter(e, k);
+    if (n == nullptr) return reinterpret_cast<const root_record*>(e & ~tag_mask)->miss;
     for (;;) {
       if (n->leafvec & n->vector) {
         const auto* c = reinterpret_cast<const chain_tail*>(n->leaves);
@@ -170,9 +161,8 @@ class poptrie {
   // are read only after all walks in the group are done.
   template <class Key, unsigned TopBits, class LoadKey>
   void lookup_bulk(LoadKey load_key, nexthop_id* out, unsigned n) const noexcept {
-    constexpr unsigned w = sizeof(Key) * 8;
     constexpr unsigned group = 32;
-    Key key[group];
+    wide_key key[group];
     const node* cur[group];
     const nexthop_id* leaf[group];
     std::uint8_t active[group];
@@ -180,20 +170,20 @@ class poptrie {
     for (unsigned base = 0; base < n; base += group) {
       const unsigned m = n - base < group ? n - base : group;
       for (unsigned i = 0; i < m; ++i) {
-        key[i] = load_key(base + i);
-        __builtin_prefetch(&top_[static_cast<std::size_t>(key[i] >> (w - TopBits))]);
+        key[i] = wide_key{static_cast<Key>(load_key(base + i))};
+        __builtin_prefetch(&top_[static_cast<std::size_t>(key[i].hi >> (64 - TopBits))]);
       }
       unsigned na = 0;
       unsigned nd = 0;
       for (unsigned i = 0; i < m; ++i) {
-        const std::uint64_t e =
-            top_[static_cast<std::size_t>(key[i] >> (w - TopBits))].load(std::memory_order_acquire);
+        const std::uint64_t e = top_[static_cast<std::size_t>(key[i].hi >> (64 - TopBits))].load(
+            std::memory_order_acquire);
         if (e & leaf_tag) {
           out[base + i] = static_cast<nexthop_id>(e >> 32);
           continue;
         }
-        key[i] <<= TopBits;
-        cur[i] = enter<Key>(e, key[i]);
+        key[i].shift(TopBits);
+        cur[i] = enter(e, key[i]);
         if (cur[i] == nullptr) {
           out[base + i] = reinterpret_cast<const root_record*>(e & ~tag_mask)->miss;
           continue;
@@ -208,23 +198,22 @@ class poptrie {
           const node* p = cur[i];
           if (p->leafvec & p->vector) {
             const auto* c = reinterpret_cast<const chain_tail*>(p->leaves);
-            if (off_chain(*c, key[i])) {
+            if (key[i].off_chain(c->match, c->skip)) {
               leaf[i] = &c->miss;
               done[nd++] = static_cast<std::uint8_t>(i);
             } else {
-              skip_bits(key[i], c->skip);
+              key[i].shift(c->skip);
               cur[i] = c->end;
               __builtin_prefetch(cur[i]);
               active[still++] = static_cast<std::uint8_t>(i);
             }
             continue;
           }
-          const std::uint64_t bit = std::uint64_t{1}
-                                    << static_cast<unsigned>(key[i] >> (w - stride));
+          const std::uint64_t bit = std::uint64_t{1} << (key[i].hi >> (64 - stride));
           if (p->vector & bit) {
             cur[i] = p->children + popcount64(p->vector & (bit - 1));
             __builtin_prefetch(cur[i]);
-            key[i] <<= stride;
+            key[i].shift(stride);
             active[still++] = static_cast<std::uint8_t>(i);
           } else {
             leaf[i] = p->leaves + popcount64(p->leafvec & ((bit << 1) - 1)) - 1;
@@ -239,46 +228,34 @@ class poptrie {
   }
 
  private:
-  // Whether the first `skip` bits of key differ from `match` (left-aligned);
-  // chains are at most max_chain_bits long, so one 64-bit word holds them.
-  template <class Key>
-  static bool off_chain(Key key, std::uint64_t match, unsigned skip) noexcept {
-    constexpr unsigned w = sizeof(Key) * 8;
-    return ((static_cast<std::uint64_t>(key >> (w - 64)) ^ match) >> (64 - skip)) != 0;
-  }
-  // key <<= bits for a chain's length: below 64, which spares a 128-bit key
-  // the general variable shift.
-  template <class Key>
-  static void skip_bits(Key& key, unsigned bits) noexcept {
-    key <<= bits;
-  }
-  // A lookup key as two words, left-aligned; shifts are by 1..63 bits.
+  // A lookup key as two 64-bit words, left-aligned (lo is 0 for IPv4): every
+  // shift is by a stride or a chain's length, 1..63 bits, a double shift
+  // instead of gcc's general 128-bit one.
   struct wide_key {
-    std::uint64_t hi;
-    std::uint64_t lo;
-    explicit wide_key(std::uint64_t k) noexcept : hi(k), lo(0) {}
+    std::uint64_t hi = 0;
+    std::uint64_t lo = 0;
+    wide_key() = default;
+    explicit wide_key(std::uint64_t k) noexcept : hi(k) {}
     explicit wide_key(u128 k) noexcept
         : hi(static_cast<std::uint64_t>(k >> 64)), lo(static_cast<std::uint64_t>(k)) {}
     void shift(unsigned bits) noexcept {
       hi = (hi << bits) | (lo >> (64 - bits));
       lo <<= bits;
     }
+    // Whether the first `skip` bits differ from `match` (left-aligned); chains
+    // are at most max_chain_bits long, so one word holds them.
     bool off_chain(std::uint64_t match, unsigned skip) const noexcept {
       return ((hi ^ match) >> (64 - skip)) != 0;
     }
   };
-  static bool off_chain(const chain_tail& c, auto key) noexcept {
-    return off_chain(key, c.match, c.skip);
-  }
 
   // The node a lookup of `key` (already shifted past the top bits) starts at,
   // shifting key past a compressed chain; nullptr if key leaves the chain.
-  template <class Key>
-  static const node* enter(std::uint64_t e, Key& key) noexcept {
+  static const node* enter(std::uint64_t e, wide_key& key) noexcept {
     if (!(e & skip_tag)) return reinterpret_cast<const node*>(e);
     const auto* r = reinterpret_cast<const root_record*>(e & ~tag_mask);
-    if (off_chain(key, static_cast<std::uint64_t>(r->match >> 64), r->skip)) return nullptr;
-    skip_bits(key, r->skip);
+    if (key.off_chain(static_cast<std::uint64_t>(r->match >> 64), r->skip)) return nullptr;
+    key.shift(r->skip);
     return &r->start;
   }
 

@@ -27,7 +27,6 @@
 #include <cstdint>
 #include <cstring>
 #include <span>
-#include <vector>
 
 #include "stack/base/addr.hpp"
 #include "stack/base/bytes.hpp"

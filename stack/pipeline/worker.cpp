@@ -69,7 +69,7 @@ class run_tally {
     return;
   }
   txbuf_[port][txlen_[port]++] = m;
-  if (txlen_[port] == burst_size) tx_flush();
+  if (txlen_[port] == burst_size) tx_flush_port(port);
 }
 
 // Per-burst sums of the counters both paths add to, written once at the end.
