@@ -21,9 +21,6 @@
 #include <new>
 #include <utility>
 
-#if defined(__GLIBC__)
-#endif
-
 namespace umi::fib::detail {
 
 namespace {
@@ -32,6 +29,8 @@ constexpr unsigned fanout = 1u << stride;
 constexpr unsigned codes = 2 * fanout;  // 1 (unused: the node's own depth) + 2 + 4 + ... + 64
 // The largest block: a full children array (a leaf block is at most 16 + 190 * 4).
 constexpr std::size_t max_block = fanout * sizeof(node);
+// Node arrays are aligned to a node, so that no node straddles two cache lines.
+constexpr std::size_t node_align = sizeof(node);
 
 struct block_header {
   std::uint64_t prefixes[2];
@@ -176,7 +175,7 @@ void poptrie::retire(const void* p, std::size_t bytes, std::size_t align, batch&
 
 // The two arrays a node owns (its own struct lives in its parent's array).
 void poptrie::retire_arrays(const node& n, batch& b) noexcept {
-  retire(n.children, popcount64(n.vector) * sizeof(node), alignof(node), b);
+  retire(n.children, popcount64(n.vector) * sizeof(node), node_align, b);
   const block_header* h = header_of(n);
   retire(h,
          is_shortcut(n) ? sizeof(block_header) + sizeof(chain_tail)
@@ -312,7 +311,7 @@ poptrie::outcome poptrie::rebuild(const node* old, unsigned depth,
     if (p.vector == old->vector && !link) {
       // Same leaves: the new node takes over the old leaf block.
       out = node{p.vector, old->leafvec, emit_children(p.kids.data(), p.nkids), old->leaves};
-      retire(old->children, popcount64(old->vector) * sizeof(node), alignof(node), b);
+      retire(old->children, popcount64(old->vector) * sizeof(node), node_align, b);
       return outcome::replaced;
     }
     p.decode(old);
@@ -434,7 +433,7 @@ const nexthop_id* poptrie::emit_chain_block(const node& child, unsigned slot, ne
 
 const node* poptrie::emit_children(const node* kids, unsigned n) {
   if (n == 0) return nullptr;
-  auto* children = static_cast<node*>(allocate(n * sizeof(node), sizeof(node)));
+  auto* children = static_cast<node*>(allocate(n * sizeof(node), node_align));
   std::copy_n(kids, n, children);
   return children;
 }
@@ -481,7 +480,7 @@ void poptrie::update_entry(std::size_t e, std::span<const route_change> deep, ne
     case outcome::unchanged:
       return;
     case outcome::replaced: {
-      auto* r = static_cast<node*>(allocate(sizeof(node), sizeof(node)));
+      auto* r = static_cast<node*>(allocate(sizeof(node), node_align));
       *r = built;
       top_[e].store(publishable(r, in_new), std::memory_order_release);
       break;
@@ -491,7 +490,7 @@ void poptrie::update_entry(std::size_t e, std::span<const route_change> deep, ne
       top_[e].store(make_leaf(in_new), std::memory_order_release);
       break;
   }
-  retire(root, sizeof(node), alignof(node), b);
+  retire(root, sizeof(node), node_align, b);
   if (cur & skip_tag)
     retire(reinterpret_cast<void*>(cur & ~tag_mask), sizeof(root_record), alignof(root_record), b);
 }
