@@ -15,7 +15,7 @@
 //   ether  frame >= the IP header, destination MAC = the port's, port up and its
 //          address lists short (fast_port::max_addrs)
 //   IPv6   version 6, payload within the frame, next header not hop-by-hop,
-//          hop limit > 1, neither address multicast, link-local or in ::/64,
+//          hop limit > 1, neither address in ff00::/8, fe00::/8 or ::/8,
 //          destination not one of the port's addresses, forwarding on
 //   IPv4   version 4 without options, total length within the frame and >= 20,
 //          header checksum right, TTL > 1, neither address in 0/8, 127/8 or
@@ -104,12 +104,13 @@ inline std::uint16_t ether_type(const fast_port& p, const std::uint8_t* f,
   return load16(f + 12);
 }
 
-// An address the fast path leaves to classify: multicast (ff00::/8),
-// link-local (fe80::/10, also the deprecated fec0::/10, harmlessly), or
-// within ::/64 (unspecified, loopback, IPv4-compatible). `hi` is a native load.
+// An address the fast path leaves to classify: one whose first byte is 0xff
+// (multicast), 0xfe (link-local fe80::/10, and the rest of fe00::/8, which
+// holds nothing routable) or 0x00 (::/8: unspecified, loopback, IPv4-mapped
+// and -compatible). b0 - 1 wraps those three onto 0xfd..0xff. `hi` is a
+// native load: its low byte is the address's first.
 inline bool special6(std::uint64_t hi) noexcept {
-  const unsigned b0 = hi & 0xff;
-  return b0 == 0xff || (b0 == 0xfe && (hi & 0x8000) != 0) || hi == 0;
+  return static_cast<std::uint8_t>(hi - 1) >= 0xfd;
 }
 
 // IPv6 filter on frame `f` of `len` bytes: true if the fast path takes it.
