@@ -402,24 +402,69 @@ const nexthop_id* poptrie::emit_leaf_block(const std::uint64_t (&pbits)[2],
   return leaf_out;
 }
 
+namespace {
+// Whether n is a terminal for a chain whose slots off it resolve to `miss`: no
+// children, and every slot resolves to miss but for one aligned block of 2^j
+// slots with another next hop. If so, sets hit, the block's leading 6 - j bits
+// (left-aligned in match) and their count.
+bool terminal(const node& n, nexthop_id miss, nexthop_id& hit, std::uint64_t& match,
+              unsigned& bits) noexcept {
+  if (n.vector != 0) return false;
+  // Leaf runs start at the set bits of leafvec; neighbouring runs differ.
+  const unsigned nruns = popcount64(n.leafvec);
+  unsigned first = 0;  // the run that is not miss
+  if (nruns == 1) {
+    if (n.leaves[0] == miss) return false;
+  } else if (nruns == 2) {
+    first = n.leaves[0] == miss ? 1 : 0;
+  } else if (nruns == 3) {
+    if (n.leaves[0] != miss || n.leaves[2] != miss) return false;
+    first = 1;
+  } else {
+    return false;
+  }
+  // The run's slots [lo, hi): from its start bit to the next start (or 64).
+  std::uint64_t starts = n.leafvec;
+  for (unsigned r = 0; r < first; ++r) starts &= starts - 1;
+  const unsigned lo = static_cast<unsigned>(std::countr_zero(starts));
+  starts &= starts - 1;
+  const unsigned hi = starts != 0 ? static_cast<unsigned>(std::countr_zero(starts)) : fanout;
+  const unsigned size = hi - lo;
+  if (!std::has_single_bit(size) || lo % size != 0) return false;
+  bits = stride - static_cast<unsigned>(std::countr_zero(size));
+  match = bits == 0 ? 0 : std::uint64_t{lo >> (stride - bits)} << (64 - bits);
+  hit = n.leaves[first];
+  return true;
+}
+}  // namespace
+
 // The leaf block of a link (child in `slot`, every other slot `miss`) with a
-// shortcut past the run of links starting at it, or nullptr when its child is
-// not a link (nothing to skip) or the run would exceed max_chain_bits.
+// shortcut past the run of links starting at it (and a terminal ending it),
+// or nullptr when its child is neither a link nor a terminal (nothing to
+// skip) or the run would exceed max_chain_bits.
 const nexthop_id* poptrie::emit_chain_block(const node& child, unsigned slot, nexthop_id miss) {
   std::uint64_t match = std::uint64_t{slot} << (64 - stride);
   unsigned skip;
   const node* end;
+  nexthop_id hit = miss;
+  std::uint64_t tmatch = 0;
+  unsigned tbits = 0;
   if (is_shortcut(child)) {
     const auto* c = reinterpret_cast<const chain_tail*>(child.leaves);
     if (c->skip + stride > max_chain_bits) return nullptr;
     skip = stride + c->skip;
     match |= c->match >> stride;
     end = c->end;
+    hit = c->hit;
   } else if (prefix_free(child) && popcount64(child.vector) == 1) {
     skip = 2 * stride;
     match |= std::uint64_t{static_cast<unsigned>(std::countr_zero(child.vector))}
              << (64 - 2 * stride);
     end = child.children;
+  } else if (terminal(child, miss, hit, tmatch, tbits)) {
+    skip = stride + tbits;
+    match |= tmatch >> stride;
+    end = nullptr;
   } else {
     return nullptr;
   }
@@ -427,7 +472,7 @@ const nexthop_id* poptrie::emit_chain_block(const node& child, unsigned slot, ne
       allocate(sizeof(block_header) + sizeof(chain_tail), alignof(block_header)));
   h->prefixes[0] = h->prefixes[1] = 0;
   auto* tail = reinterpret_cast<chain_tail*>(h + 1);
-  *tail = chain_tail{miss, static_cast<std::uint8_t>(skip), match, end};
+  *tail = chain_tail{miss, hit, match, end, static_cast<std::uint8_t>(skip)};
   return &tail->miss;
 }
 

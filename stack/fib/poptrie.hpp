@@ -60,11 +60,19 @@ static_assert(sizeof(node) == 32, "two nodes per cache line, never straddling on
 // vector, which never happens otherwise (leaf runs start at leaf slots only).
 // A lookup that reaches it compares the run's bits at once and continues at the
 // first node after the run, or stops with `miss` (the one leaf) if it leaves it.
+//
+// A run may also end in a terminal: a childless node whose slots all resolve
+// to `miss` but for one aligned block of 2^j slots that resolve to `hit` (a
+// single /64 below a sparse /48, say). Then `end` is null, the block's leading
+// 6 - j bits are part of `match`, and a key on the chain resolves to `hit`
+// without visiting the terminal. A link whose child is a terminal carries a
+// shortcut too.
 struct chain_tail {
   nexthop_id miss;      // what every slot off the chain resolves to; leaves[0]
-  std::uint8_t skip;    // bits the run covers: 6 per link, 12..60
+  nexthop_id hit;       // with end == nullptr: what the chain resolves to
   std::uint64_t match;  // the run's bits, left-aligned
-  const node* end;      // the node after the run (in the last link's children)
+  const node* end;      // the node after the run (in the last link's children), or null
+  std::uint8_t skip;    // bits the run covers: 6 per link, 0..6 for a terminal
 };
 inline constexpr unsigned max_chain_bits = 60;
 
@@ -137,21 +145,23 @@ class poptrie {
     const std::uint64_t e =
         top_[static_cast<std::size_t>(k.hi >> (64 - TopBits))].load(std::memory_order_acquire);
     if (e & leaf_tag) return static_cast<nexthop_id>(e >> 32);
-    k.shift(TopBits);
+    k.shift<TopBits>();
     const node* n = enter(e, k);
     if (n == nullptr) return reinterpret_cast<const root_record*>(e & ~tag_mask)->miss;
     for (;;) {
       if (n->leafvec & n->vector) {
         const auto* c = reinterpret_cast<const chain_tail*>(n->leaves);
         if (k.off_chain(c->match, c->skip)) return c->miss;
+        if (c->end == nullptr) return c->hit;
         k.shift(c->skip);
         n = c->end;
         continue;
       }
-      const std::uint64_t bit = std::uint64_t{1} << (k.hi >> (64 - stride));
-      if (!(n->vector & bit)) return n->leaves[popcount64(n->leafvec & ((bit << 1) - 1)) - 1];
-      n = n->children + popcount64(n->vector & (bit - 1));
-      k.shift(stride);
+      const unsigned sh = k.slot_shift();
+      const std::uint64_t v = n->vector << sh;
+      if (static_cast<std::int64_t>(v) >= 0) return n->leaves[popcount64(n->leafvec << sh) - 1];
+      n = n->children + (popcount64(v) - 1);
+      k.shift<stride>();
     }
   }
 
@@ -182,7 +192,7 @@ class poptrie {
           out[base + i] = static_cast<nexthop_id>(e >> 32);
           continue;
         }
-        key[i].shift(TopBits);
+        key[i].shift<TopBits>();
         cur[i] = enter(e, key[i]);
         if (cur[i] == nullptr) {
           out[base + i] = reinterpret_cast<const root_record*>(e & ~tag_mask)->miss;
@@ -201,6 +211,9 @@ class poptrie {
             if (key[i].off_chain(c->match, c->skip)) {
               leaf[i] = &c->miss;
               done[nd++] = static_cast<std::uint8_t>(i);
+            } else if (c->end == nullptr) {
+              leaf[i] = &c->hit;
+              done[nd++] = static_cast<std::uint8_t>(i);
             } else {
               key[i].shift(c->skip);
               cur[i] = c->end;
@@ -209,14 +222,15 @@ class poptrie {
             }
             continue;
           }
-          const std::uint64_t bit = std::uint64_t{1} << (key[i].hi >> (64 - stride));
-          if (p->vector & bit) {
-            cur[i] = p->children + popcount64(p->vector & (bit - 1));
+          const unsigned sh = key[i].slot_shift();
+          const std::uint64_t v = p->vector << sh;
+          if (static_cast<std::int64_t>(v) < 0) {
+            cur[i] = p->children + (popcount64(v) - 1);
             __builtin_prefetch(cur[i]);
-            key[i].shift(stride);
+            key[i].shift<stride>();
             active[still++] = static_cast<std::uint8_t>(i);
           } else {
-            leaf[i] = p->leaves + popcount64(p->leafvec & ((bit << 1) - 1)) - 1;
+            leaf[i] = p->leaves + popcount64(p->leafvec << sh) - 1;
             __builtin_prefetch(leaf[i]);
             done[nd++] = static_cast<std::uint8_t>(i);
           }
@@ -238,9 +252,32 @@ class poptrie {
     explicit wide_key(std::uint64_t k) noexcept : hi(k) {}
     explicit wide_key(u128 k) noexcept
         : hi(static_cast<std::uint64_t>(k >> 64)), lo(static_cast<std::uint64_t>(k)) {}
+    // Shifts by a chain's length, 1..63 bits (SHLD where it exists: gcc makes
+    // two shifts and an OR of the portable expression).
     void shift(unsigned bits) noexcept {
+#if defined(__x86_64__)
+      asm("shldq %%cl, %1, %0" : "+r"(hi) : "r"(lo), "c"(bits) : "cc");
+#else
       hi = (hi << bits) | (lo >> (64 - bits));
+#endif
       lo <<= bits;
+    }
+    template <unsigned Bits>
+    void shift() noexcept {
+      static_assert(Bits > 0 && Bits < 64);
+#if defined(__x86_64__)
+      asm("shldq %2, %1, %0" : "+r"(hi) : "r"(lo), "J"(Bits) : "cc");
+#else
+      hi = (hi << Bits) | (lo >> (64 - Bits));
+#endif
+      lo <<= Bits;
+    }
+    // Where a node's bit vectors are shifted so that the bit of the slot the
+    // next `stride` key bits select lands in bit 63 and the slots below it
+    // under it: 63 - slot. Then the slot is set iff the shifted vector is
+    // negative, and its rank is the popcount of the shifted vector.
+    unsigned slot_shift() const noexcept {
+      return static_cast<unsigned>(~hi >> (64 - stride));
     }
     // Whether the first `skip` bits differ from `match` (left-aligned); chains
     // are at most max_chain_bits long, so one word holds them.

@@ -265,6 +265,60 @@ TEST_CASE("fib6 shortcuts past runs of single-child nodes follow every update", 
   CHECK(fib.size() == 1);
 }
 
+TEST_CASE("fib6 chains ending in one block of a node resolve every slot", "[fib][fib6]") {
+  // Below a sparse /48, the node of bits 58..63 holds a few /59../64s. When
+  // they make one aligned block of slots with one next hop, the chain above
+  // resolves it without visiting the node; a block that is not aligned, or
+  // two blocks, must not be taken for one.
+  const ip6_addr base = ip6_of("2001:db8:1234:5640::");
+  const auto at = [&](unsigned slot) {
+    ip6_addr a = base;
+    a.b[7] = static_cast<std::uint8_t>(0x40 | slot);
+    a.b[15] = 0x9;
+    return a;
+  };
+  struct layout {
+    const char* name;
+    std::vector<std::pair<unsigned, unsigned>> routes;  // (first slot, length)
+    std::vector<nexthop_id> nhs;
+  };
+  const std::vector<layout> layouts = {
+      {"one /64", {{5, 64}}, {1}},
+      {"an aligned pair of /64s", {{2, 64}, {3, 64}}, {1, 1}},
+      {"a pair of /64s across a block boundary", {{1, 64}, {2, 64}}, {1, 1}},
+      {"a pair across a larger boundary", {{7, 64}, {8, 64}}, {1, 1}},
+      {"two /64s with different next hops", {{2, 64}, {3, 64}}, {1, 2}},
+      {"a /62", {{4, 62}}, {1}},
+      {"a /62 and a /63 that make a misaligned run", {{4, 62}, {8, 63}}, {1, 1}},
+      {"a /59", {{32, 59}}, {1}},
+      {"two /59s: the whole node", {{0, 59}, {32, 59}}, {1, 1}},
+  };
+  for (const bool covered : {false, true}) {
+    for (const layout& l : layouts) {
+      INFO(l.name << (covered ? ", under ::/0" : ""));
+      fib6 fib;
+      reference6 ref;
+      if (covered) {
+        REQUIRE(fib.insert(ip6_of("::"), 0, 9));
+        ref.insert(ip6_of("::"), 0, 9);
+      }
+      // A sibling branching off at bit 48, so that the node of bits 52..57 is
+      // a chain link (not swallowed by the chain from the top level).
+      REQUIRE(fib.insert(ip6_of("2001:db8:1234:8000::"), 64, 3));
+      ref.insert(ip6_of("2001:db8:1234:8000::"), 64, 3);
+      for (std::size_t i = 0; i < l.routes.size(); ++i) {
+        const ip6_addr p = at(l.routes[i].first).masked(l.routes[i].second);
+        REQUIRE(fib.insert(p, l.routes[i].second, l.nhs[i]));
+        ref.insert(p, l.routes[i].second, l.nhs[i]);
+      }
+      std::vector<ip6_addr> q;
+      for (unsigned slot = 0; slot < 64; ++slot) q.push_back(at(slot));
+      for (unsigned bit = 0; bit < 128; ++bit) q.push_back(flip_bit(at(l.routes[0].first), bit));
+      check_against(fib, ref, q);
+    }
+  }
+}
+
 TEST_CASE("fib6 insert of an existing prefix replaces its next hop", "[fib][fib6]") {
   fib6 fib;
   REQUIRE(fib.insert(ip6_of("2001:db8:1::"), 48, 1));
