@@ -88,19 +88,53 @@ struct burst_counts {
 
 void worker::input_burst(rte_mbuf** pkts, unsigned n, std::uint16_t rx_port,
                          const dataplane_table& t) noexcept {
+  enum class path : std::uint8_t { slow, fast6, fast4 };
+  std::array<path, burst_size> kind;
+  std::array<std::uint8_t*, burst_size> frame;
+  std::array<fib::nexthop_id, burst_size> nh;
+  unsigned n6 = 0;
+  unsigned n4 = 0;
   const fast_port* fp = rx_port < t.fast_ports.size() && t.fast_ports[rx_port].usable
                             ? &t.fast_ports[rx_port]
                             : nullptr;
   const fib::fib6* fib6 = fp != nullptr && t.forwarding6 ? t.fib6 : nullptr;
   const fib::fib4* fib4 = fp != nullptr && t.forwarding4 ? t.fib4 : nullptr;
+  // Stage 1: the fast path's filter and lookup; frames it does not take go to
+  // classify in stage 2. Frames we parse must be contiguous; the vdevs we use
+  // deliver single-segment mbufs for MTU-sized frames. The rewrite waits for
+  // stage 2 so that consecutive walks stay close enough in the instruction
+  // stream for the CPU to overlap them: with the rewrite in the same pass, a
+  // 1M-route table forwarded at 0.64x the 16-route rate instead of 0.91x.
+  for (unsigned i = 0; i < n; ++i) {
+    rte_mbuf* m = pkts[i];
+    if (i + 1 < n) rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void*));
+    std::uint8_t* f = rte_pktmbuf_mtod(m, std::uint8_t*);
+    frame[i] = f;
+    kind[i] = path::slow;
+    if (fp == nullptr) continue;
+    const std::uint32_t len = rte_pktmbuf_data_len(m);
+    const std::uint16_t type = fast::ether_type(*fp, f, len);
+    if (type == fast::ether_ip6) {
+      if (fib6 == nullptr || !fast::accept6(*fp, f, len)) continue;
+      nh[i] = fib6->lookup(f + 14 + 24);
+      kind[i] = path::fast6;
+      ++n6;
+    } else if (type == fast::ether_ip4) {
+      if (fib4 == nullptr || !fast::accept4(*fp, f, len)) continue;
+      nh[i] = fib4->lookup(load_be32(f + 14 + 16));
+      kind[i] = path::fast4;
+      ++n4;
+    }
+  }
+  // Stage 2, in arrival order: rewrite and queue what the next hop lets
+  // through; everything else (and any next hop the fast path cannot use) is
+  // classified in full.
   burst_counts c(counters_);
   // The fast path's own tallies: locals whose address is never taken, so the
   // compiler keeps them in registers (c goes to slow_input by reference).
   detail::run_tally<256> hist(counters_.ip6_in_hist);
   detail::run_tally<4096> use6(counters_.nexthop_use);
   detail::run_tally<4096> use4(counters_.nexthop4_use);
-  std::uint64_t n6 = 0;
-  std::uint64_t n4 = 0;
   const std::span<const fast_adj> adj6(t.adj6);
   const std::span<const fast_adj> adj4(t.adj4);
   const std::uint32_t in_ifindex = fp != nullptr ? fp->ifindex : 0;
@@ -133,43 +167,29 @@ void worker::input_burst(rte_mbuf** pkts, unsigned n, std::uint16_t rx_port,
       qlen = 0;
     }
   };
-  // One pass, frame by frame: the fast path's filter, lookup and rewrite, or
-  // classify for whatever it does not take (and any next hop it cannot use).
-  // Frames we parse must be contiguous; the vdevs we use deliver
-  // single-segment mbufs for MTU-sized frames. The walks of consecutive
-  // frames are independent, so the CPU overlaps them without help.
   for (unsigned i = 0; i < n; ++i) {
     rte_mbuf* m = pkts[i];
-    if (i + 1 < n) rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void*));
-    std::uint8_t* f = rte_pktmbuf_mtod(m, std::uint8_t*);
-    const std::uint32_t len = rte_pktmbuf_data_len(m);
-    if (fp != nullptr) {
-      const std::uint16_t type = fast::ether_type(*fp, f, len);
-      if (type == fast::ether_ip6) {
-        if (fib6 != nullptr && fast::accept6(*fp, f, len)) {
-          const fib::nexthop_id id = fib6->lookup(f + 14 + 24);
-          if (const fast_adj* a = fast::finish6(adj6, id, f, len, excl6)) {
-            hist.add(f[14 + 6]);
-            use6.add(id);
-            ++n6;
-            queue(a->port, m);
-            continue;
-          }
-        }
-      } else if (type == fast::ether_ip4) {
-        if (fib4 != nullptr && fast::accept4(*fp, f, len)) {
-          const fib::nexthop_id id = fib4->lookup(load_be32(f + 14 + 16));
-          if (const fast_adj* a = fast::finish4(adj4, id, f, excl4)) {
-            use4.add(id);
-            ++n4;
-            queue(a->port, m);
-            continue;
-          }
-        }
+    std::uint8_t* f = frame[i];
+    if (kind[i] == path::fast6) {
+      const fib::nexthop_id id = nh[i];
+      if (const fast_adj* a = fast::finish6(adj6, id, f, rte_pktmbuf_data_len(m), excl6)) {
+        hist.add(f[14 + 6]);
+        use6.add(id);
+        queue(a->port, m);
+        continue;
       }
+      --n6;  // classify counts it
+    } else if (kind[i] == path::fast4) {
+      const fib::nexthop_id id = nh[i];
+      if (const fast_adj* a = fast::finish4(adj4, id, f, excl4)) {
+        use4.add(id);
+        queue(a->port, m);
+        continue;
+      }
+      --n4;
     }
     close_queue();  // classify queues through tx_enqueue, after what came before
-    slow_input(m, mut_bytes(f, len), t, c);
+    slow_input(m, mut_bytes(f, rte_pktmbuf_data_len(m)), t, c);
   }
   close_queue();
   c.ip6_total += n6;
