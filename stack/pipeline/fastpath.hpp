@@ -93,14 +93,13 @@ inline std::uint16_t load16(const std::uint8_t* p) noexcept {
 // Ethertypes and first address bytes as they sit in memory (little-endian host).
 inline constexpr std::uint16_t ether_ip6 = 0xdd86;
 inline constexpr std::uint16_t ether_ip4 = 0x0008;
-inline constexpr std::uint64_t mac_mask = 0xffffffffffffull;
 
 // Ethernet checks shared by both families: the frame's ethertype (as loaded)
 // when the frame can hold an IPv4 header and is addressed to the port, else 0.
 inline std::uint16_t ether_type(const fast_port& p, const std::uint8_t* f,
                                 std::uint32_t len) noexcept {
   if (len < 14 + 20) return 0;
-  if (((load64(f) ^ p.mac) & mac_mask) != 0) return 0;
+  if (((load64(f) ^ p.mac) << 16) != 0) return 0;  // the low 48 bits: the MAC
   return load16(f + 12);
 }
 
@@ -115,7 +114,8 @@ inline bool special6(std::uint64_t hi) noexcept {
 
 // IPv6 filter on frame `f` of `len` bytes: true if the fast path takes it.
 inline bool accept6(const fast_port& p, const std::uint8_t* f, std::uint32_t len) noexcept {
-  if (len < 14 + 40) return false;
+  // ether_type saw at least 34 bytes, which covers the fields read before
+  // the payload length check, and that check covers the 40-byte header.
   const std::uint8_t* ip = f + 14;
   if ((ip[0] >> 4) != 6) return false;
   const std::uint32_t plen = (std::uint32_t{ip[4]} << 8) | ip[5];
