@@ -85,9 +85,10 @@ class worker {
 
  private:
   // ether-input to completion for one burst received on `rx_port`: the fast
-  // path's filter (fastpath.hpp) and FIB lookup over every frame, then in
-  // arrival order the rewrite and TX queueing of those their next hop lets
-  // through, and ip6::classify for the rest; counters are added once per burst.
+  // path's filter (fastpath.hpp) over every frame, the FIB lookups of those it
+  // took (one at a time), then in arrival order the rewrite and TX queueing of
+  // those their next hop lets through, and ip6::classify for the rest;
+  // counters are added once per burst.
   void input_burst(rte_mbuf** pkts, unsigned n, std::uint16_t rx_port,
                    const dataplane_table& t) noexcept;
   void slow_input(rte_mbuf* m, mut_bytes frame, const dataplane_table& t, burst_counts& c) noexcept;
