@@ -416,6 +416,7 @@ bool terminal(const node& n, nexthop_id miss, nexthop_id& hit, std::uint64_t& ma
   if (nruns == 1) {
     if (n.leaves[0] == miss) return false;
   } else if (nruns == 2) {
+    if (n.leaves[0] != miss && n.leaves[1] != miss) return false;  // two blocks
     first = n.leaves[0] == miss ? 1 : 0;
   } else if (nruns == 3) {
     if (n.leaves[0] != miss || n.leaves[2] != miss) return false;

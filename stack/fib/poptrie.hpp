@@ -72,7 +72,7 @@ struct chain_tail {
   nexthop_id hit;       // with end == nullptr: what the chain resolves to
   std::uint64_t match;  // the run's bits, left-aligned
   const node* end;      // the node after the run (in the last link's children), or null
-  std::uint8_t skip;    // bits the run covers: 6 per link, 0..6 for a terminal
+  std::uint8_t skip;    // bits the run covers: 6 per link, plus 0..6 for a terminal
 };
 inline constexpr unsigned max_chain_bits = 60;
 

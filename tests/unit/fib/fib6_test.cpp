@@ -292,6 +292,8 @@ TEST_CASE("fib6 chains ending in one block of a node resolve every slot", "[fib]
       {"a /62 and a /63 that make a misaligned run", {{4, 62}, {8, 63}}, {1, 1}},
       {"a /59", {{32, 59}}, {1}},
       {"two /59s: the whole node", {{0, 59}, {32, 59}}, {1, 1}},
+      {"two /59s with different next hops", {{0, 59}, {32, 59}}, {1, 2}},
+      {"a /60 and a /59 with different next hops", {{0, 60}, {32, 59}}, {1, 2}},
   };
   for (const bool covered : {false, true}) {
     for (const layout& l : layouts) {
