@@ -321,6 +321,48 @@ TEST_CASE("fib6 chains ending in one block of a node resolve every slot", "[fib]
   }
 }
 
+TEST_CASE("fib6 random small nodes below a chain agree with the reference", "[fib][fib6]") {
+  // A few routes of /58../64 in the node of bits 58..63 below a sparse /48,
+  // with two next hops so that equal neighbouring blocks occur, sometimes
+  // under a covering route: whatever shape the node takes (terminal or not),
+  // every slot must resolve as the reference says, then again after the
+  // routes are erased one by one.
+  std::mt19937_64 rng(5);
+  const ip6_addr base = ip6_of("2001:db8:1234:5640::");
+  std::vector<ip6_addr> q;
+  for (unsigned slot = 0; slot < 64; ++slot) {
+    ip6_addr a = base;
+    a.b[7] = static_cast<std::uint8_t>(0x40 | slot);
+    a.b[15] = 0x1;
+    q.push_back(a);
+  }
+  for (unsigned bit = 0; bit < 128; ++bit) q.push_back(flip_bit(q[0], bit));
+  for (int round = 0; round < 300; ++round) {
+    INFO("round " << round);
+    fib6 fib;
+    reference6 ref;
+    const auto add = [&](const ip6_addr& p, unsigned len, nexthop_id nh) {
+      REQUIRE(fib.insert(p, len, nh));
+      ref.insert(p, len, nh);
+    };
+    add(ip6_of("2001:db8:1234:8000::"), 64, 3);  // makes bits 52..57 a link
+    if (rng() % 2) add(ip6_of("::"), 0, 9);
+    if (rng() % 4 == 0) add(ip6_of("2001:db8:1234:5640::"), 58, 4);
+    std::vector<std::pair<ip6_addr, unsigned>> mine;
+    for (unsigned k = 1 + rng() % 4; k > 0; --k) {
+      const auto len = static_cast<unsigned>(59 + rng() % 6);
+      ip6_addr a = q[rng() % 64].masked(len);
+      add(a, len, static_cast<nexthop_id>(1 + rng() % 2));
+      mine.emplace_back(a, len);
+    }
+    check_against(fib, ref, q);
+    for (const auto& [a, len] : mine) {
+      CHECK(fib.erase(a, len) == ref.erase(a, len));
+      check_against(fib, ref, q);
+    }
+  }
+}
+
 TEST_CASE("fib6 insert of an existing prefix replaces its next hop", "[fib][fib6]") {
   fib6 fib;
   REQUIRE(fib.insert(ip6_of("2001:db8:1::"), 48, 1));
