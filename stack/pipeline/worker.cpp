@@ -99,9 +99,10 @@ void worker::input_burst(rte_mbuf** pkts, unsigned n, std::uint16_t rx_port,
                             : nullptr;
   const fib::fib6* fib6 = fp != nullptr && t.forwarding6 ? t.fib6 : nullptr;
   const fib::fib4* fib4 = fp != nullptr && t.forwarding4 ? t.fib4 : nullptr;
-  // Stage 1: the fast path's filter (and IPv4 lookups, below); frames it does
-  // not take go to classify in stage 3. Frames we parse must be contiguous; the vdevs we use
-  // deliver single-segment mbufs for MTU-sized frames.
+  // Stage 1: the fast path's filter (and IPv4 lookups, see stage 2); frames
+  // it does not take go to classify in stage 3. Frames we parse must be
+  // contiguous; the vdevs we use deliver single-segment mbufs for MTU-sized
+  // frames.
   for (unsigned i = 0; i < n; ++i) {
     rte_mbuf* m = pkts[i];
     if (i + 1 < n) rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void*));
