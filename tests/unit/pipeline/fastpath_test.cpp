@@ -172,22 +172,25 @@ TEST_CASE("fast path leaves every exception to classify", "[fastpath]") {
   const char* src = "2001:db8:1::1";
   // Each of these must not be forwarded by the fast path.
   std::vector<std::vector<std::uint8_t>> slow = {
-      frame6(src, "2001:db8:10::5", 1),         // would expire
-      frame6(src, "2001:db8:10::5", 0),         //
-      frame6(src, "2001:db8:11::5"),            // back out of de0: redirect
-      frame6(src, "2001:db8:2::5"),             // on-link: neighbour lookup
-      frame6(src, "2001:db8:13::5"),            // unresolved gateway
-      frame6(src, "2001:db8:1::ff"),            // ours
-      frame6(src, "2001:db8:15::5"),            // reject
-      frame6(src, "2001:db8:16::5"),            // blackhole
-      frame6(src, "2001:db8:17::5", 64, 1300),  // over the MTU
-      frame6(src, "2001:db8:99::5"),            // no route
-      frame6(src, "ff02::1"),                   // multicast
-      frame6(src, "fe80::5"),                   // link-local destination
-      frame6("fe80::9", "2001:db8:10::5"),      // link-local source
-      frame6("::", "2001:db8:10::5"),           // unspecified source
-      frame6("ff05::1", "2001:db8:10::5"),      // multicast source
-      frame6(src, "::1"),                       // loopback
+      frame6(src, "2001:db8:10::5", 1),                 // would expire
+      frame6(src, "2001:db8:10::5", 0),                 //
+      frame6(src, "2001:db8:11::5"),                    // back out of de0: redirect
+      frame6(src, "2001:db8:2::5"),                     // on-link: neighbour lookup
+      frame6(src, "2001:db8:13::5"),                    // unresolved gateway
+      frame6(src, "2001:db8:1::ff"),                    // ours
+      frame6(src, "2001:db8:15::5"),                    // reject
+      frame6(src, "2001:db8:16::5"),                    // blackhole
+      frame6(src, "2001:db8:17::5", 64, 1300),          // over the MTU
+      frame6(src, "2001:db8:99::5"),                    // no route
+      frame6(src, "ff02::1"),                           // multicast
+      frame6(src, "fe80::5"),                           // link-local destination
+      frame6("fe80::9", "2001:db8:10::5"),              // link-local source
+      frame6("::", "2001:db8:10::5"),                   // unspecified source
+      frame6("ff05::1", "2001:db8:10::5"),              // multicast source
+      frame6(src, "::1"),                               // loopback
+      frame6(src, "::ffff:192.0.2.1"),                  // IPv4-mapped: all of ::/8 goes to classify
+      frame6("::ffff:198.51.100.1", "2001:db8:10::5"),  //
+      frame6(src, "fe00::5"),                           // all of fe00::/8, not only fe80::/10
       frame4(v4(198, 51, 100, 1), v4(203, 0, 113, 5), 1),
       frame4(v4(198, 51, 100, 1), v4(203, 0, 113, 21)),    // same interface
       frame4(v4(198, 51, 100, 1), v4(192, 0, 2, 7)),       // on-link
@@ -218,6 +221,10 @@ TEST_CASE("fast path leaves every exception to classify", "[fastpath]") {
     slow.push_back(f);
     f = frame6(src, "2001:db8:10::5");
     f.resize(60);  // payload length past the frame
+    slow.push_back(f);
+    f = frame6(src, "2001:db8:10::5");
+    f[14 + 4] = f[14 + 5] = 0;
+    f.resize(50);  // shorter than the IPv6 header, payload length 0
     slow.push_back(f);
   }
   for (std::size_t i = 0; i < slow.size(); ++i) {
