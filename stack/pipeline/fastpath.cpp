@@ -36,12 +36,12 @@ std::vector<fast_adj> compile_adjacencies(const dataplane_table& t,
   for (std::size_t id = 0; id < nexthops.size(); ++id) {
     const nexthop_rt& nh = nexthops[id];
     fast_adj& a = out[id];
-    a.ok = nh.type == nexthop_rt::kind::forward && !nh.onlink && nh.resolved &&
-           nh.port < t.ports.size() && t.ports[nh.port].up;
+    const bool usable = nh.type == nexthop_rt::kind::forward && !nh.onlink && nh.resolved &&
+                        nh.port < t.ports.size() && t.ports[nh.port].up;
     std::memcpy(a.l2.data(), nh.dst_mac.b.data(), 6);
     std::memcpy(a.l2.data() + 6, nh.src_mac.b.data(), 6);
     a.port = nh.port;
-    a.mtu = a.ok ? nh.mtu : 0;
+    a.mtu = usable ? nh.mtu : 0;
     a.ifindex = nh.ifindex;
   }
   return out;

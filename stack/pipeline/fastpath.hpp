@@ -63,8 +63,9 @@ struct fast_port {
 struct fast_adj {
   std::array<std::uint8_t, 12> l2{};  // destination MAC, then source MAC
   std::uint16_t port = 0;
-  bool ok = false;        // forward route, resolved gateway, egress port up
-  std::uint32_t mtu = 0;  // largest IP packet; 0 when not ok, so one compare covers both
+  // Largest IP packet; 0 unless the next hop is usable (a forward route
+  // through a resolved gateway on an up port), so one compare covers both.
+  std::uint32_t mtu = 0;
   std::uint32_t ifindex = 0;
 };
 
@@ -165,7 +166,7 @@ inline std::uint32_t excluded_ifindex(std::uint32_t in_ifindex, bool redirects) 
 }
 inline bool adj_ok(const fast_adj& a, std::uint32_t ip_len,
                    std::uint32_t excluded_ifindex) noexcept {
-  return ip_len <= a.mtu && a.ifindex != excluded_ifindex;  // mtu is 0 unless ok
+  return ip_len <= a.mtu && a.ifindex != excluded_ifindex;  // mtu is 0 unless usable
 }
 
 // The rest of the fast path once the FIB answered `id` for a frame accept6 or
