@@ -141,11 +141,11 @@ class poptrie {
 
   template <class Key, unsigned TopBits>
   nexthop_id lookup(Key key) const noexcept {
-    wide_key k{key};
+    wide_key<Key> k{key};
     const std::uint64_t e =
         top_[static_cast<std::size_t>(k.hi >> (64 - TopBits))].load(std::memory_order_acquire);
     if (e & leaf_tag) return static_cast<nexthop_id>(e >> 32);
-    k.shift<TopBits>();
+    k.template shift<TopBits>();
     const node* n = enter(e, k);
     if (n == nullptr) return reinterpret_cast<const root_record*>(e & ~tag_mask)->miss;
     for (;;) {
@@ -161,7 +161,7 @@ class poptrie {
       const std::uint64_t v = n->vector << sh;
       if (static_cast<std::int64_t>(v) >= 0) return n->leaves[popcount64(n->leafvec << sh) - 1];
       n = n->children + (popcount64(v) - 1);
-      k.shift<stride>();
+      k.template shift<stride>();
     }
   }
 
@@ -172,7 +172,7 @@ class poptrie {
   template <class Key, unsigned TopBits, class LoadKey>
   void lookup_bulk(LoadKey load_key, nexthop_id* out, unsigned n) const noexcept {
     constexpr unsigned group = 32;
-    wide_key key[group];
+    wide_key<Key> key[group];
     const node* cur[group];
     const nexthop_id* leaf[group];
     std::uint8_t active[group];
@@ -180,7 +180,7 @@ class poptrie {
     for (unsigned base = 0; base < n; base += group) {
       const unsigned m = n - base < group ? n - base : group;
       for (unsigned i = 0; i < m; ++i) {
-        key[i] = wide_key{static_cast<Key>(load_key(base + i))};
+        key[i] = wide_key<Key>{static_cast<Key>(load_key(base + i))};
         __builtin_prefetch(&top_[static_cast<std::size_t>(key[i].hi >> (64 - TopBits))]);
       }
       unsigned na = 0;
@@ -192,7 +192,7 @@ class poptrie {
           out[base + i] = static_cast<nexthop_id>(e >> 32);
           continue;
         }
-        key[i].shift<TopBits>();
+        key[i].template shift<TopBits>();
         cur[i] = enter(e, key[i]);
         if (cur[i] == nullptr) {
           out[base + i] = reinterpret_cast<const root_record*>(e & ~tag_mask)->miss;
@@ -227,7 +227,7 @@ class poptrie {
           if (static_cast<std::int64_t>(v) < 0) {
             cur[i] = p->children + (popcount64(v) - 1);
             __builtin_prefetch(cur[i]);
-            key[i].shift<stride>();
+            key[i].template shift<stride>();
             active[still++] = static_cast<std::uint8_t>(i);
           } else {
             leaf[i] = p->leaves + popcount64(p->leafvec << sh) - 1;
@@ -242,35 +242,45 @@ class poptrie {
   }
 
  private:
-  // A lookup key as two 64-bit words, left-aligned (lo is 0 for IPv4): every
-  // shift is by a stride or a chain's length, 1..63 bits, a double shift
-  // instead of gcc's general 128-bit one.
-  struct wide_key {
+  // A lookup key, left-aligned: two 64-bit words for IPv6 (Wide), one for
+  // IPv4 (its 32 bits on top). Every shift is by a stride or a chain's length,
+  // 1..63 bits: a double shift for two words instead of gcc's general 128-bit
+  // one, a plain shift for one.
+  template <bool Wide>
+  struct wide_key_t {
     std::uint64_t hi = 0;
-    std::uint64_t lo = 0;
-    wide_key() = default;
-    explicit wide_key(std::uint64_t k) noexcept : hi(k) {}
-    explicit wide_key(u128 k) noexcept
+    std::uint64_t lo = 0;  // stays 0 unless Wide
+    wide_key_t() = default;
+    explicit wide_key_t(std::uint64_t k) noexcept : hi(k) {}
+    explicit wide_key_t(u128 k) noexcept
         : hi(static_cast<std::uint64_t>(k >> 64)), lo(static_cast<std::uint64_t>(k)) {}
     // Shifts by a chain's length, 1..63 bits (SHLD where it exists: gcc makes
     // two shifts and an OR of the portable expression).
     void shift(unsigned bits) noexcept {
+      if constexpr (!Wide) {
+        hi <<= bits;
+      } else {
 #if defined(__x86_64__)
-      asm("shldq %%cl, %1, %0" : "+r"(hi) : "r"(lo), "c"(bits) : "cc");
+        asm("shldq %%cl, %1, %0" : "+r"(hi) : "r"(lo), "c"(bits) : "cc");
 #else
-      hi = (hi << bits) | (lo >> (64 - bits));
+        hi = (hi << bits) | (lo >> (64 - bits));
 #endif
-      lo <<= bits;
+        lo <<= bits;
+      }
     }
     template <unsigned Bits>
     void shift() noexcept {
       static_assert(Bits > 0 && Bits < 64);
+      if constexpr (!Wide) {
+        hi <<= Bits;
+      } else {
 #if defined(__x86_64__)
-      asm("shldq %2, %1, %0" : "+r"(hi) : "r"(lo), "J"(Bits) : "cc");
+        asm("shldq %2, %1, %0" : "+r"(hi) : "r"(lo), "J"(Bits) : "cc");
 #else
-      hi = (hi << Bits) | (lo >> (64 - Bits));
+        hi = (hi << Bits) | (lo >> (64 - Bits));
 #endif
-      lo <<= Bits;
+        lo <<= Bits;
+      }
     }
     // Where a node's bit vectors are shifted so that the bit of the slot the
     // next `stride` key bits select lands in bit 63 and the slots below it
@@ -285,10 +295,13 @@ class poptrie {
       return ((hi ^ match) >> (64 - skip)) != 0;
     }
   };
+  template <class Key>
+  using wide_key = wide_key_t<(sizeof(Key) > 8)>;
 
   // The node a lookup of `key` (already shifted past the top bits) starts at,
   // shifting key past a compressed chain; nullptr if key leaves the chain.
-  static const node* enter(std::uint64_t e, wide_key& key) noexcept {
+  template <bool Wide>
+  static const node* enter(std::uint64_t e, wide_key_t<Wide>& key) noexcept {
     if (!(e & skip_tag)) return reinterpret_cast<const node*>(e);
     const auto* r = reinterpret_cast<const root_record*>(e & ~tag_mask);
     if (key.off_chain(static_cast<std::uint64_t>(r->match >> 64), r->skip)) return nullptr;
