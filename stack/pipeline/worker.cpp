@@ -88,55 +88,20 @@ struct burst_counts {
 
 void worker::input_burst(rte_mbuf** pkts, unsigned n, std::uint16_t rx_port,
                          const dataplane_table& t) noexcept {
-  enum class path : std::uint8_t { slow, fast6, fast4 };
-  std::array<path, burst_size> kind;
+  // IPv6 frames held for stages 2 and 3, in arrival order; fast[] marks those
+  // the fast path's filter took.
+  std::array<rte_mbuf*, burst_size> held;
   std::array<std::uint8_t*, burst_size> frame;
+  std::array<bool, burst_size> fast;
   std::array<fib::nexthop_id, burst_size> nh;
-  unsigned n6 = 0;
-  unsigned n4 = 0;
+  unsigned nheld = 0;
+  unsigned n6 = 0;  // fast IPv6 frames held
+  unsigned n4 = 0;  // IPv4 frames the fast path forwarded
   const fast_port* fp = rx_port < t.fast_ports.size() && t.fast_ports[rx_port].usable
                             ? &t.fast_ports[rx_port]
                             : nullptr;
   const fib::fib6* fib6 = fp != nullptr && t.forwarding6 ? t.fib6 : nullptr;
   const fib::fib4* fib4 = fp != nullptr && t.forwarding4 ? t.fib4 : nullptr;
-  // Stage 1: the fast path's filter (and IPv4 lookups, see stage 2); frames
-  // it does not take go to classify in stage 3. Frames we parse must be
-  // contiguous; the vdevs we use deliver single-segment mbufs for MTU-sized
-  // frames.
-  for (unsigned i = 0; i < n; ++i) {
-    rte_mbuf* m = pkts[i];
-    if (i + 1 < n) rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void*));
-    std::uint8_t* f = rte_pktmbuf_mtod(m, std::uint8_t*);
-    frame[i] = f;
-    kind[i] = path::slow;
-    if (fp == nullptr) continue;
-    const std::uint32_t len = rte_pktmbuf_data_len(m);
-    const std::uint16_t type = fast::ether_type(*fp, f, len);
-    if (type == fast::ether_ip6) {
-      if (fib6 == nullptr || !fast::accept6(*fp, f, len)) continue;
-      kind[i] = path::fast6;
-      ++n6;
-    } else if (type == fast::ether_ip4) {
-      if (fib4 == nullptr || !fast::accept4(*fp, f, len)) continue;
-      nh[i] = fib4->lookup(load_be32(f + 14 + 16));
-      kind[i] = path::fast4;
-      ++n4;
-    }
-  }
-  // Stage 2: the burst's IPv6 lookups, one at a time in a tight loop: the
-  // walks are independent and close together in the instruction stream, so
-  // the CPU overlaps their dependent loads. Walking each frame right after its
-  // filter (fewer instructions) was no faster in alternating bench runs, and
-  // one pass per frame (fewest) fell to 0.64x the 16-route rate with 1M
-  // routes. IPv4 walks are short (18 bits direct, then at most three nodes),
-  // so stage 1 does them and saves the pass.
-  if (n6 != 0) {
-    for (unsigned i = 0; i < n; ++i)
-      if (kind[i] == path::fast6) nh[i] = fib6->lookup(frame[i] + 14 + 24);
-  }
-  // Stage 3, in arrival order: rewrite and queue what the next hop lets
-  // through; everything else (and any next hop the fast path cannot use) is
-  // classified in full.
   burst_counts c(counters_);
   // The fast path's own tallies: locals whose address is never taken, so the
   // compiler keeps them in registers (c goes to slow_input by reference).
@@ -175,10 +140,64 @@ void worker::input_burst(rte_mbuf** pkts, unsigned n, std::uint16_t rx_port,
       qlen = 0;
     }
   };
+  // Stage 1, in arrival order: the fast path's filter; IPv4 frames it takes
+  // are looked up, rewritten and queued right here (their walks are short: 18
+  // bits direct, then at most three nodes), every other frame except IPv6 is
+  // classified in full. IPv6 frames are held, so that they keep their order
+  // among themselves while their lookups wait for stage 2. Frames we parse
+  // must be contiguous; the vdevs we use deliver single-segment mbufs for
+  // MTU-sized frames.
   for (unsigned i = 0; i < n; ++i) {
     rte_mbuf* m = pkts[i];
+    if (i + 1 < n) rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void*));
+    std::uint8_t* f = rte_pktmbuf_mtod(m, std::uint8_t*);
+    const std::uint32_t len = rte_pktmbuf_data_len(m);
+    if (fp != nullptr) {
+      const std::uint16_t type = fast::ether_type(*fp, f, len);
+      if (type == fast::ether_ip6) {
+        const bool take = fib6 != nullptr && fast::accept6(*fp, f, len);
+        held[nheld] = m;
+        frame[nheld] = f;
+        fast[nheld++] = take;
+        n6 += take;
+        continue;
+      }
+      if (type == fast::ether_ip4 && fib4 != nullptr && fast::accept4(*fp, f, len)) {
+        const fib::nexthop_id id = fib4->lookup(load_be32(f + 14 + 16));
+        if (const fast_adj* a = fast::finish4(adj4, id, f, excl4)) {
+          use4.add(id);
+          ++n4;
+          queue(a->port, m);
+          continue;
+        }
+      }
+    }
+    if (len >= 14 && fast::load16(f + 12) == fast::ether_ip6) {  // not for the fast path
+      held[nheld] = m;
+      frame[nheld] = f;
+      fast[nheld++] = false;
+      continue;
+    }
+    close_queue();  // classify queues through tx_enqueue, after what came before
+    slow_input(m, mut_bytes(f, len), t, c);
+  }
+  // Stage 2: the burst's IPv6 lookups, one at a time in a tight loop: the
+  // walks are independent and close together in the instruction stream, so
+  // the CPU overlaps their dependent loads. Walking each frame right after its
+  // filter (fewer instructions) was no faster in alternating bench runs, and
+  // one pass per frame (fewest) fell to 0.64x the 16-route rate with 1M
+  // routes.
+  if (n6 != 0) {
+    for (unsigned i = 0; i < nheld; ++i)
+      if (fast[i]) nh[i] = fib6->lookup(frame[i] + 14 + 24);
+  }
+  // Stage 3, in arrival order: rewrite and queue the held frames their next
+  // hop lets through; the rest (and any next hop the fast path cannot use)
+  // are classified in full.
+  for (unsigned i = 0; i < nheld; ++i) {
+    rte_mbuf* m = held[i];
     std::uint8_t* f = frame[i];
-    if (kind[i] == path::fast6) {
+    if (fast[i]) {
       const fib::nexthop_id id = nh[i];
       if (const fast_adj* a = fast::finish6(adj6, id, f, rte_pktmbuf_data_len(m), excl6)) {
         hist.add(f[14 + 6]);
@@ -187,16 +206,8 @@ void worker::input_burst(rte_mbuf** pkts, unsigned n, std::uint16_t rx_port,
         continue;
       }
       --n6;  // classify counts it
-    } else if (kind[i] == path::fast4) {
-      const fib::nexthop_id id = nh[i];
-      if (const fast_adj* a = fast::finish4(adj4, id, f, excl4)) {
-        use4.add(id);
-        queue(a->port, m);
-        continue;
-      }
-      --n4;
     }
-    close_queue();  // classify queues through tx_enqueue, after what came before
+    close_queue();
     slow_input(m, mut_bytes(f, rte_pktmbuf_data_len(m)), t, c);
   }
   close_queue();

@@ -304,3 +304,48 @@ def test_bursts_of_bad_frames_are_all_counted_and_the_router_survives(peer):
         assert f"\t{st[key]} {text}\n" in out, (key, out)
     # Last, because it names the reason of every refusal: each counter moved exactly as expected.
     assert seen == want, f"expected exactly {want}, observed {seen}"
+
+
+def test_forwarded_frames_keep_their_order_within_each_family(peer):
+    """Frames the fast path forwards (through the gateway h2 of a static route) and frames
+    it leaves to the full input path, which forwards them on the worker too (to h2 itself,
+    on the connected link), IPv4 and IPv6 interleaved and sent back to back so that they
+    share RX bursts, reach h2's link in the order h1 sent them within each family (a worker
+    finishes IPv4 frames before the IPv6 frames of the same burst; within a family no frame
+    may overtake another)."""
+    from scapy.layers.inet6 import ICMPv6EchoRequest, IPv6
+
+    net = peer.net
+    assert net.h1.ping(umitest.H2_IP6).returncode == 0  # IPv6 neighbours resolved both ways
+    net.r.tool("route", "add", "-inet6", "2001:db8:99::", "-prefixlen", "64", umitest.H2_IP6, check=True)
+    net.r.tool("route", "add", "-inet", "192.0.2.0/24", H2_IP4, check=True)
+    h2_sock = net.h2.packet_socket("eth0")
+    rounds = 40
+    frames: list[bytes] = []
+    for k in range(rounds):
+        for extra, dst4, dst6 in ((0, "192.0.2.7", "2001:db8:99::7"), (0x100, H2_IP4, umitest.H2_IP6)):
+            seq = 0x7000 + k + extra
+            frames.append(bytes(eth(peer) / echo_to(dst4, seq)))
+            frames.append(bytes(eth(peer, 0x86DD) / IPv6(src=umitest.H1_IP6, dst=dst6, hlim=64)
+                                / ICMPv6EchoRequest(id=0x4343, seq=seq) / Raw(b"order")))
+    got4: list[int] = []
+    got6: list[int] = []
+
+    def collect(frame: bytes) -> bool:
+        p = Ether(frame)
+        if IP in p and p[IP].src == H1_IP4 and ICMP in p and p[ICMP].type == 8 and p[ICMP].id == 0x4242:
+            got4.append(p[IP].id)
+        elif ICMPv6EchoRequest in p and p[ICMPv6EchoRequest].id == 0x4343 and p[IPv6].src == umitest.H1_IP6:
+            got6.append(p[ICMPv6EchoRequest].seq)
+        return len(got4) + len(got6) >= len(frames)
+
+    for f in frames:
+        peer.sock.send(f)
+    try:
+        h2_sock.recv_until(collect, 10, f"{len(frames)} forwarded frames")
+    except umitest.WaitTimeout as e:
+        pytest.fail(f"{e}: IPv4 ids {[hex(i) for i in got4]}, IPv6 seqs {[hex(s) for s in got6]}")
+    sent = [0x7000 + k + extra for k in range(rounds) for extra in (0, 0x100)]
+    assert got4 == sent, f"IPv4 frames reordered: {[hex(i) for i in got4]}"
+    assert got6 == sent, f"IPv6 frames reordered: {[hex(s) for s in got6]}"
+    still_alive(peer)
