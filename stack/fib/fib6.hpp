@@ -63,8 +63,9 @@ class fib6 {
   std::size_t memory_bytes() const noexcept { return trie_.memory_bytes(); }
 
  private:
-  // 2^16 x 8 bytes = 512 KiB of direct-pointing entries: resident in L2.
-  static constexpr unsigned top_bits = 16;
+  // 2^14 x 8 bytes = 128 KiB of direct-pointing entries, and 14 + 3 x 6 = 32:
+  // the nodes below line up with /32 allocations (see README.md).
+  static constexpr unsigned top_bits = 14;
 
   // Two big-endian 64-bit loads (a load and a bswap each; see ip6_addr::hi).
   static std::uint64_t load_be64(const std::uint8_t* p) noexcept {
