@@ -138,18 +138,20 @@ const node* poptrie::root_of(std::uint64_t e) noexcept {
 std::uint64_t poptrie::publishable(const node* root, nexthop_id miss) {
   const node* start = root;
   unsigned skip = 0;
-  u128 match = 0;
+  std::uint64_t match = 0;
   for (;;) {
     const block_header& h = *header_of(*start);
     if (h.prefixes[0] != 0 || h.prefixes[1] != 0 || std::popcount(start->vector) != 1) break;
     if (skip + stride > max_chain_bits) break;  // readers compare the chain in one word
-    match |= u128{static_cast<unsigned>(std::countr_zero(start->vector))} << (128 - stride - skip);
+    match |= std::uint64_t{static_cast<unsigned>(std::countr_zero(start->vector))}
+             << (64 - stride - skip);
     skip += stride;
     start = start->children;
   }
   if (skip == 0) return reinterpret_cast<std::uint64_t>(root);
   auto* r = static_cast<root_record*>(allocate(sizeof(root_record), alignof(root_record)));
-  *r = root_record{*start, match, root, miss, static_cast<std::uint8_t>(skip)};
+  *r = root_record{*start, match, ~std::uint64_t{0} << (64 - skip),
+                   root,   miss,  static_cast<std::uint8_t>(skip)};
   return reinterpret_cast<std::uint64_t>(r) | skip_tag;
 }
 

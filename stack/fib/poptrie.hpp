@@ -93,11 +93,13 @@ constexpr std::uint64_t make_leaf(nexthop_id nh) noexcept {
 }
 
 struct alignas(64) root_record {
-  node start;         // copy of the chain's last node (its arrays belong to the tree)
-  u128 match;         // the chain's bits, left-aligned as the key after the top bits
-  const node* root;   // writer only: the subtree root, owner of the chain
-  nexthop_id miss;    // what leaving the chain resolves to: the inherited next hop
-  std::uint8_t skip;  // chain length in bits (a multiple of 6, 6..max_chain_bits)
+  node start;           // copy of the chain's last node (its arrays belong to the tree)
+  std::uint64_t match;  // the chain's bits, left-aligned as the key after the top bits
+  std::uint64_t mask;   // the first `skip` bits set: a key is on the chain iff
+                        // (key ^ match) & mask == 0
+  const node* root;     // writer only: the subtree root, owner of the chain
+  nexthop_id miss;      // what leaving the chain resolves to: the inherited next hop
+  std::uint8_t skip;    // chain length in bits (a multiple of 6, 6..max_chain_bits)
 };
 static_assert(sizeof(root_record) == 64, "one cache line per record");
 
@@ -304,7 +306,7 @@ class poptrie {
   static const node* enter(std::uint64_t e, wide_key_t<Wide>& key) noexcept {
     if (!(e & skip_tag)) return reinterpret_cast<const node*>(e);
     const auto* r = reinterpret_cast<const root_record*>(e & ~tag_mask);
-    if (key.off_chain(static_cast<std::uint64_t>(r->match >> 64), r->skip)) return nullptr;
+    if (((key.hi ^ r->match) & r->mask) != 0) return nullptr;
     key.shift(r->skip);
     return &r->start;
   }
