@@ -81,7 +81,7 @@ inline constexpr unsigned max_chain_bits = 60;
 //   next hop     (nh << 32) | leaf_tag
 //   node*        the address of a one-node array holding the subtree root
 //   root_record* | skip_tag, when the subtree starts with a chain of nodes that
-//                hold no prefix and have a single child (a sparse /16 in IPv6,
+//                hold no prefix and have a single child (a sparse /14 in IPv6,
 //                or everything under 2001:db8::/32): the reader compares the
 //                chain's bits at once and starts at the first node that branches.
 // Node arrays are 32-byte and records 64-byte aligned, so the tags never clash.
