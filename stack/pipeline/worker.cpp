@@ -140,6 +140,12 @@ void worker::input_burst(rte_mbuf** pkts, unsigned n, std::uint16_t rx_port,
       qlen = 0;
     }
   };
+  const auto hold = [&](rte_mbuf* m, std::uint8_t* f, bool take) {
+    held[nheld] = m;
+    frame[nheld] = f;
+    fast[nheld++] = take;
+    n6 += take;
+  };
   // Stage 1, in arrival order: the fast path's filter; IPv4 frames it takes
   // are looked up, rewritten and queued right here (their walks are short: 18
   // bits direct, then at most three nodes), every other frame except IPv6 is
@@ -155,11 +161,7 @@ void worker::input_burst(rte_mbuf** pkts, unsigned n, std::uint16_t rx_port,
     if (fp != nullptr) {
       const std::uint16_t type = fast::ether_type(*fp, f, len);
       if (type == fast::ether_ip6) {
-        const bool take = fib6 != nullptr && fast::accept6(*fp, f, len);
-        held[nheld] = m;
-        frame[nheld] = f;
-        fast[nheld++] = take;
-        n6 += take;
+        hold(m, f, fib6 != nullptr && fast::accept6(*fp, f, len));
         continue;
       }
       if (type == fast::ether_ip4 && fib4 != nullptr && fast::accept4(*fp, f, len)) {
@@ -173,9 +175,7 @@ void worker::input_burst(rte_mbuf** pkts, unsigned n, std::uint16_t rx_port,
       }
     }
     if (len >= 14 && fast::load16(f + 12) == fast::ether_ip6) {  // not for the fast path
-      held[nheld] = m;
-      frame[nheld] = f;
-      fast[nheld++] = false;
+      hold(m, f, false);
       continue;
     }
     close_queue();  // classify queues through tx_enqueue, after what came before
