@@ -116,7 +116,7 @@ ip6::forward_verdict forward_to(const pipeline::dataplane_table& t, const pipeli
   }
   if (t.redirects4 && nh.ifindex == in.ifindex) return punt(punt_reason::redirect, id);
 
-  wire::ipv4_decrement_ttl(ip);
+  wire::ipv4_decrement_live_ttl(ip);  // classify_check saw TTL > 1
   pipeline::rewrite_ethernet(frame.data(), *dmac, nh.src_mac);
   return {act::transmit, punt_reason::local, nh.port, drop::count_, id};
 }

@@ -16,7 +16,9 @@
 // |                    Destination Address                        |
 // +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
 // |                    Options (IHL > 5)                          |
+#include <bit>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -121,14 +123,33 @@ struct ipv4_repr {
 // Decrements the TTL in place and patches the checksum (RFC 1624 eqn. 3,
 // HC' = ~(~HC + ~m + m')). The word m holding the TTL drops by 0x100, so
 // ~m + m' is 0xfeff whatever the protocol byte; 0xff00 (mod 0xffff) when the
-// TTL wraps from 0.
+// TTL wraps from 0. The sum is taken on the checksum as loaded: one's
+// complement sums commute with swapping the bytes of every word (RFC 1071
+// §2(B)), so the byte-swapped constants give the byte-swapped result.
+namespace detail {
+// HC' = ~(~HC + d) with one end-around carry, on the checksum as loaded; `be`
+// is d as a big-endian word.
+inline void ipv4_checksum_add(mut_bytes hdr, std::uint16_t be) noexcept {
+  const std::uint32_t d = std::endian::native == std::endian::little ? __builtin_bswap16(be) : be;
+  std::uint16_t hc;
+  std::memcpy(&hc, &hdr[ipv4_field::checksum], 2);
+  std::uint32_t sum = static_cast<std::uint16_t>(~hc) + d;
+  sum = (sum & 0xffff) + (sum >> 16);  // below 0x1fffe: one carry leaves 16 bits
+  hc = static_cast<std::uint16_t>(~sum);
+  std::memcpy(&hdr[ipv4_field::checksum], &hc, 2);
+}
+}  // namespace detail
+
 inline void ipv4_decrement_ttl(mut_bytes hdr) noexcept {
   const std::uint8_t ttl = hdr[ipv4_field::ttl];
   hdr[ipv4_field::ttl] = static_cast<std::uint8_t>(ttl - 1);
-  std::uint32_t sum = static_cast<std::uint16_t>(~load_be16(&hdr[ipv4_field::checksum]));
-  sum += ttl != 0 ? 0xfeffu : 0xff00u;
-  sum = (sum & 0xffff) + (sum >> 16);  // below 0x1ff00: one carry leaves 16 bits
-  store_be16(&hdr[ipv4_field::checksum], static_cast<std::uint16_t>(~sum));
+  detail::ipv4_checksum_add(hdr, ttl != 0 ? 0xfeff : 0xff00);
+}
+
+// The same for a TTL known to be above 0 (forwarding checked it): no wrap.
+inline void ipv4_decrement_live_ttl(mut_bytes hdr) noexcept {
+  --hdr[ipv4_field::ttl];
+  detail::ipv4_checksum_add(hdr, 0xfeff);
 }
 
 // ARP for IPv4 over Ethernet (RFC 826): 28 bytes after the Ethernet header.
