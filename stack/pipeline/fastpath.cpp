@@ -24,7 +24,8 @@ fast_port compile_port(const port_table& p) {
         f.usable = false;
         break;
       }
-      f.local4[f.n4++] = __builtin_bswap32(a);  // host order -> as loaded from the wire
+      f.local4[f.n4] = __builtin_bswap32(a);  // host order -> as loaded from the wire
+      f.last4 |= std::uint64_t{1} << (f.local4[f.n4++] >> 24 & 63);
     }
   }
   return f;
@@ -68,10 +69,12 @@ int fast_forward(const dataplane_table& t, std::uint16_t in_port, std::uint8_t* 
     return a != nullptr ? a->port : -1;
   }
   if (type == fast::ether_ip4) {
-    if (!t.forwarding4 || t.fib4 == nullptr || !fast::accept4(p, frame, len)) return -1;
+    if (!t.forwarding4 || t.fib4 == nullptr) return -1;
+    const std::uint32_t total = fast::accept4(p, frame, len);
+    if (total == 0) return -1;
     const fib::nexthop_id id = t.fib4->lookup(load_be32(frame + 14 + 16));
     const fast_adj* a =
-        fast::finish4(t.adj4, id, frame, fast::excluded_ifindex(p.ifindex, t.redirects4));
+        fast::finish4(t.adj4, id, frame, total, fast::excluded_ifindex(p.ifindex, t.redirects4));
     return a != nullptr ? a->port : -1;
   }
   return -1;

@@ -164,9 +164,11 @@ void worker::input_burst(rte_mbuf** pkts, unsigned n, std::uint16_t rx_port,
         hold(m, f, fib6 != nullptr && fast::accept6(*fp, f, len));
         continue;
       }
-      if (type == fast::ether_ip4 && fib4 != nullptr && fast::accept4(*fp, f, len)) {
+      const std::uint32_t total4 =
+          type == fast::ether_ip4 && fib4 != nullptr ? fast::accept4(*fp, f, len) : 0;
+      if (total4 != 0) {
         const fib::nexthop_id id = fib4->lookup(load_be32(f + 14 + 16));
-        if (const fast_adj* a = fast::finish4(adj4, id, f, excl4)) {
+        if (const fast_adj* a = fast::finish4(adj4, id, f, total4, excl4)) {
           use4.add(id);
           ++n4;
           queue(a->port, m);

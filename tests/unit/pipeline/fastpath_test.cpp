@@ -243,6 +243,33 @@ TEST_CASE("fast path leaves every exception to classify", "[fastpath]") {
   CHECK(agree(fx, frame6(src, "2001:db8:11::5")) == 0);
 }
 
+TEST_CASE("fast path never forwards to or from a port address the routes cover", "[fastpath]") {
+  fixture fx;
+  // de0 also holds 203.0.113.2/29 (broadcast 203.0.113.7), inside the /28
+  // routed through de1's gateway: only the address filter keeps frames to and
+  // from them off the fast path.
+  fx.t.ports[0].unicast4.push_back(v4(203, 0, 113, 2));
+  fx.t.ports[0].broadcast4.push_back(v4(203, 0, 113, 7));
+  umi::pipeline::build_fast_path(fx.t);
+  const std::uint32_t h = v4(198, 51, 100, 1);
+  CHECK(agree(fx, frame4(h, v4(203, 0, 113, 2))) == -1);                   // ours
+  CHECK(agree(fx, frame4(h, v4(203, 0, 113, 7))) == -1);                   // our broadcast
+  CHECK(agree(fx, frame4(v4(203, 0, 113, 7), v4(203, 0, 113, 5))) == -1);  // from it
+  CHECK(agree(fx, frame4(h, v4(203, 0, 113, 5))) == 1);
+  // Last bytes that share the filter's bits with those addresses (66 & 63 == 2,
+  // 71 & 63 == 7) are compared in full and still forwarded.
+  CHECK(agree(fx, frame4(v4(198, 51, 100, 66), v4(203, 0, 113, 5))) == 1);
+  CHECK(agree(fx, frame4(v4(198, 51, 100, 71), v4(203, 0, 113, 3))) == 1);
+  // Every address of the routed /28 from every host of de0's /24: all but
+  // ours (.2 and .7 of the /28, .254 of the /24) are forwarded, and always as
+  // classify forwards them.
+  unsigned forwarded = 0;
+  for (unsigned s = 1; s < 255; ++s)
+    for (unsigned d = 0; d < 16; ++d)
+      forwarded += agree(fx, frame4(v4(198, 51, 100, s), v4(203, 0, 113, d))) == 1;
+  CHECK(forwarded == 253 * 14);
+}
+
 TEST_CASE("fast path agrees with classify on mutated frames", "[fastpath]") {
   fixture fx;
   std::mt19937 rng(20261203);
