@@ -120,12 +120,6 @@ struct ipv4_repr {
   }
 };
 
-// Decrements the TTL in place and patches the checksum (RFC 1624 eqn. 3,
-// HC' = ~(~HC + ~m + m')). The word m holding the TTL drops by 0x100, so
-// ~m + m' is 0xfeff whatever the protocol byte; 0xff00 (mod 0xffff) when the
-// TTL wraps from 0. The sum is taken on the checksum as loaded: one's
-// complement sums commute with swapping the bytes of every word (RFC 1071
-// §2(B)), so the byte-swapped constants give the byte-swapped result.
 namespace detail {
 // HC' = ~(~HC + d) with one end-around carry, on the checksum as loaded; `be`
 // is d as a big-endian word.
@@ -140,6 +134,12 @@ inline void ipv4_checksum_add(mut_bytes hdr, std::uint16_t be) noexcept {
 }
 }  // namespace detail
 
+// Decrements the TTL in place and patches the checksum (RFC 1624 eqn. 3,
+// HC' = ~(~HC + ~m + m')). The word m holding the TTL drops by 0x100, so
+// ~m + m' is 0xfeff whatever the protocol byte; 0xff00 (mod 0xffff) when the
+// TTL wraps from 0. The sum is taken on the checksum as loaded: one's
+// complement sums commute with swapping the bytes of every word (RFC 1071
+// §2(B)), so the byte-swapped constants give the byte-swapped result.
 inline void ipv4_decrement_ttl(mut_bytes hdr) noexcept {
   const std::uint8_t ttl = hdr[ipv4_field::ttl];
   hdr[ipv4_field::ttl] = static_cast<std::uint8_t>(ttl - 1);
